@@ -1,0 +1,45 @@
+// nswatchd: wiring only. Options, logging, signal mask, then the daemon.
+#include "daemon/daemon.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/options.hpp"
+
+#include <sdbus-c++/Error.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv)
+{
+    const auto parsed = nswatch::parse_options(std::vector<std::string>(argv + 1, argv + argc));
+    if (const auto* exit = std::get_if<nswatch::EarlyExit>(&parsed)) {
+        std::fputs(exit->text.c_str(), exit->status == 0 ? stdout : stderr);
+        return exit->status;
+    }
+    const auto& options = std::get<nswatch::DaemonOptions>(parsed);
+    nswatch::setup_logging(options.log_level);
+
+    // Block the stop signals before any thread exists, so every thread
+    // inherits the mask and only the bus loop's signalfd receives them.
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    try {
+        nswatch::Daemon daemon(options);
+        const int status = daemon.run();
+        spdlog::info("stopped");
+        return status;
+    } catch (const sdbus::Error& e) {
+        spdlog::critical("D-Bus: {} ({})", e.getMessage(), e.getName());
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+    }
+    return 1;
+}

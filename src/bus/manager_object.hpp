@@ -1,0 +1,65 @@
+#pragma once
+// org.nswatch1.Manager (with org.freedesktop.DBus.ObjectManager) at
+// /org/nswatch1.
+//
+// Threading: bus thread only. It answers from a ManagerBackend (the
+// registry), which outlives it.
+#include "manager_adaptor.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nswatch {
+
+struct NamespaceListing {
+    std::string name;
+    std::string object_path;
+    std::string source;
+    std::uint64_t inode = 0;
+};
+
+struct DaemonCounters {
+    std::uint64_t events_published = 0;
+    std::uint64_t events_dropped = 0;
+    std::uint64_t resyncs = 0;
+};
+
+class ManagerBackend {
+public:
+    virtual ~ManagerBackend() = default;
+    [[nodiscard]] virtual std::vector<NamespaceListing> list_namespaces() const = 0;
+    [[nodiscard]] virtual std::optional<std::string> namespace_path(const std::string& name) const = 0;
+    [[nodiscard]] virtual DaemonCounters counters() const = 0;
+};
+
+class ManagerObject final
+    : public sdbus::AdaptorInterfaces<org::nswatch1::Manager_adaptor, sdbus::Properties_adaptor,
+                                      sdbus::ObjectManager_adaptor> {
+public:
+    ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend);
+    ManagerObject(const ManagerObject&) = delete;
+    ManagerObject& operator=(const ManagerObject&) = delete;
+    ~ManagerObject();
+
+    void publish_namespace_added(const std::string& name, const std::string& path);
+    void publish_namespace_removed(const std::string& name, const std::string& path);
+
+private:
+    std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> ListNamespaces() override;
+    sdbus::ObjectPath GetNamespace(const std::string& name) override;
+    std::tuple<std::string, sdbus::ObjectPath> Watch(const std::string& path) override;
+    void Unwatch(const std::string& name) override;
+    std::string Version() override;
+    std::uint32_t NamespaceCount() override;
+    std::uint64_t EventsPublished() override { return backend_.counters().events_published; }
+    std::uint64_t EventsDropped() override { return backend_.counters().events_dropped; }
+    std::uint64_t Resyncs() override { return backend_.counters().resyncs; }
+
+    const ManagerBackend& backend_;
+};
+
+} // namespace nswatch

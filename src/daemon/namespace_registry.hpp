@@ -1,0 +1,88 @@
+#pragma once
+// The set of monitored namespaces, and the bus-side half of each.
+//
+// Threading: bus thread only. It starts and stops workers, drains their
+// rings, keeps each namespace's mirror and publishes on D-Bus.
+// Ownership: owns one Entry per namespace: identity, channel, worker,
+// mirror and (once the worker reported) the D-Bus object. Removing an entry
+// joins its worker first, so its sockets are closed before the namespace is
+// announced gone.
+#include "bus/manager_object.hpp"
+#include "bus/namespace_object.hpp"
+#include "events/event_hub.hpp"
+#include "events/namespace_mirror.hpp"
+#include "events/worker_channel.hpp"
+#include "netlink/namespace_worker.hpp"
+#include "netns/namespace_identity.hpp"
+#include "netns/reconcile.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace nswatch {
+
+struct RegistryOptions {
+    WorkerOptions worker;
+    std::size_t queue_capacity = 4096; // messages per worker ring
+    std::size_t max_batch = 256;       // events per Events signal
+};
+
+class NamespaceRegistry final : public ManagerBackend {
+public:
+    NamespaceRegistry(sdbus::IConnection& connection, EventHub& hub, RegistryOptions options);
+    NamespaceRegistry(const NamespaceRegistry&) = delete;
+    NamespaceRegistry& operator=(const NamespaceRegistry&) = delete;
+    ~NamespaceRegistry() override;
+
+    // Monitored identities by name (including ones not yet exported).
+    [[nodiscard]] const std::map<std::string, NamespaceIdentity>& identities() const noexcept { return identities_; }
+
+    // Removals first (a name may be reused for a new inode), then additions.
+    void apply(const ReconcilePlan& plan);
+
+    // Pops every worker's ring (a bounded amount per worker per call, for
+    // fairness) and publishes. Returns whether messages are still waiting.
+    bool drain();
+    [[nodiscard]] bool has_pending() const;
+
+    // Namespaces whose worker has not reported yet (no object yet).
+    [[nodiscard]] std::size_t unreported() const;
+    [[nodiscard]] std::size_t exported() const;
+
+    // ManagerBackend
+    [[nodiscard]] std::vector<NamespaceListing> list_namespaces() const override;
+    [[nodiscard]] std::optional<std::string> namespace_path(const std::string& name) const override;
+    [[nodiscard]] DaemonCounters counters() const override;
+
+private:
+    struct Entry;
+
+    void add(const NamespaceIdentity& identity);
+    void remove(const std::string& name);
+    bool drain_entry(Entry& entry);
+    void on_snapshot(Entry& entry, const StateSnapshot& snapshot, std::vector<SequencedEvent>& batch);
+    void on_status(Entry& entry, const WorkerStatus& status, std::vector<SequencedEvent>& batch);
+    void flush(Entry& entry, std::vector<SequencedEvent>& batch);
+    void export_entry(Entry& entry);
+    void set_state(Entry& entry, std::string state);
+
+    sdbus::IConnection& connection_;
+    EventHub& hub_;
+    RegistryOptions options_;
+    ManagerObject manager_;
+    std::map<std::string, std::unique_ptr<Entry>> entries_;
+    std::map<std::string, NamespaceIdentity> identities_;
+    std::set<std::pair<std::string, std::uint64_t>> rejected_; // (path, inode) not a network namespace
+    std::uint64_t events_published_ = 0;
+    std::uint64_t events_dropped_removed_ = 0; // dropped by workers since stopped
+    std::uint64_t resyncs_ = 0;
+};
+
+} // namespace nswatch

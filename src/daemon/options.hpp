@@ -1,0 +1,28 @@
+#pragma once
+// nswatchd's command line. parse_options is pure: it never prints or exits.
+#include <cstddef>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace nswatch {
+
+struct DaemonOptions {
+    bool session_bus = false;
+    std::string netns_dir = "/run/netns";
+    std::string log_level = "info";
+    int receive_buffer_bytes = 8 * 1024 * 1024;
+    std::size_t queue_capacity = 4096;
+};
+
+// --help / --version, or a usage error: text to print and the exit status.
+struct EarlyExit {
+    int status = 0;
+    std::string text; // to stdout when status is 0, else to stderr
+};
+
+std::variant<DaemonOptions, EarlyExit> parse_options(const std::vector<std::string>& args);
+
+std::string usage_text();
+
+} // namespace nswatch

@@ -1,0 +1,61 @@
+#pragma once
+// The objects of one namespace, keyed by their identity in the contract.
+//
+// Used three ways, each instance owned by one thread:
+//  - a worker's "told" table: what it has handed to the bus thread;
+//  - a worker's dump table: the kernel's view being rebuilt by a (re)dump;
+//  - the bus thread's mirror: what clients were told, answering GetState.
+#include "events/event.hpp"
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace nswatch {
+
+// Identity of an object inside a namespace. Ordered by ifindex first, so all
+// objects of one link are one range (a link sorts before its tc objects).
+struct ObjectKey {
+    std::int32_t ifindex = 0;
+    std::uint8_t type = 0; // index of the alternative in KernelObject
+    std::uint32_t handle = 0;
+    std::uint32_t parent = 0;
+    std::uint32_t priority = 0;
+    std::uint16_t protocol = 0;
+    std::uint32_t chain = 0;
+
+    auto operator<=>(const ObjectKey&) const = default;
+};
+
+ObjectKey key_of(const KernelObject& object) noexcept;
+
+class NamespaceState {
+public:
+    // The kernel reports `object` as present. Returns the event a client
+    // must see: Added, Changed (only if a reported attribute differs), or none.
+    std::optional<ObjectEvent> upsert(const KernelObject& object, std::uint64_t time_usec);
+
+    // The kernel reports `object` as gone. Returns Removed with the last known
+    // attributes, or none if it was not known.
+    std::optional<ObjectEvent> erase(const KernelObject& object, std::uint64_t time_usec);
+
+    // Applies an event produced by upsert/erase/diff_to (the bus mirror).
+    void apply(const ObjectEvent& event);
+
+    // The events that turn this state into `target`, in key order: removals
+    // first, then additions and changes.
+    [[nodiscard]] std::vector<ObjectEvent> diff_to(const NamespaceState& target, std::uint64_t time_usec) const;
+
+    [[nodiscard]] std::vector<KernelObject> objects() const;
+    [[nodiscard]] std::size_t size() const noexcept { return objects_.size(); }
+    [[nodiscard]] const KernelObject* find(const ObjectKey& key) const;
+
+    bool operator==(const NamespaceState&) const = default;
+
+private:
+    std::map<ObjectKey, KernelObject> objects_;
+};
+
+} // namespace nswatch

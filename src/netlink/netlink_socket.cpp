@@ -1,0 +1,120 @@
+#include "netlink/netlink_socket.hpp"
+
+#include "util/unique_fd.hpp"
+
+#include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/rtnl.h>
+#include <netlink/socket.h>
+#include <sched.h>
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <system_error>
+
+namespace nswatch {
+
+NetlinkError::NetlinkError(const std::string& what, int nl_error)
+    : std::runtime_error(what + ": " + nl_geterror(nl_error)), nl_error_(nl_error)
+{
+}
+
+void NetlinkSocket::Free::operator()(nl_sock* sock) const noexcept
+{
+    nl_socket_free(sock); // closes the fd
+}
+
+int NetlinkSocket::fd() const noexcept
+{
+    return nl_socket_get_fd(sock_.get());
+}
+
+namespace {
+
+void check(int rc, const char* what)
+{
+    if (rc < 0) {
+        throw NetlinkError(what, -rc);
+    }
+}
+
+// Returns the calling thread to its original namespace when it leaves scope.
+// Failing to return would leave the thread in a foreign namespace: fatal.
+class NamespaceReturn {
+public:
+    NamespaceReturn()
+        : home_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC))
+    {
+        if (!home_) {
+            throw std::system_error(errno, std::generic_category(), "open /proc/thread-self/ns/net");
+        }
+    }
+    NamespaceReturn(const NamespaceReturn&) = delete;
+    NamespaceReturn& operator=(const NamespaceReturn&) = delete;
+    ~NamespaceReturn()
+    {
+        if (entered_ && ::setns(home_.get(), CLONE_NEWNET) != 0) {
+            spdlog::critical("cannot return a worker thread to its network namespace: {}",
+                             std::generic_category().message(errno));
+            std::abort();
+        }
+    }
+    void enter(int netns_fd)
+    {
+        if (::setns(netns_fd, CLONE_NEWNET) != 0) {
+            throw std::system_error(errno, std::generic_category(), "setns");
+        }
+        entered_ = true;
+    }
+
+private:
+    UniqueFd home_;
+    bool entered_ = false;
+};
+
+void raise_receive_buffer(int fd, int bytes)
+{
+    // nl_connect leaves a 32 KiB buffer: far too small for a burst.
+    // SO_RCVBUFFORCE needs CAP_NET_ADMIN; fall back to SO_RCVBUF (capped by
+    // net.core.rmem_max) so an unprivileged test still runs.
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == 0) {
+        return;
+    }
+    const int err = errno;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) != 0) {
+        throw std::system_error(errno, std::generic_category(), "setsockopt SO_RCVBUF");
+    }
+    spdlog::warn("SO_RCVBUFFORCE failed ({}), receive buffer capped by net.core.rmem_max",
+                 std::generic_category().message(err));
+}
+
+} // namespace
+
+NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOptions& options)
+{
+    nl_sock* raw = nl_socket_alloc();
+    if (raw == nullptr) {
+        throw NetlinkError("nl_socket_alloc", NLE_NOMEM);
+    }
+    NetlinkSocket socket(raw);
+    {
+        NamespaceReturn guard;
+        guard.enter(netns_fd);
+        check(nl_connect(raw, NETLINK_ROUTE), "nl_connect");
+    } // back home: the socket stays bound to the namespace it was made in
+    raise_receive_buffer(socket.fd(), options.receive_buffer_bytes);
+    check(nl_socket_add_memberships(raw, RTNLGRP_LINK, 0), "nl_socket_add_memberships");
+    check(nl_socket_set_nonblocking(raw), "nl_socket_set_nonblocking");
+    return socket;
+}
+
+void NetlinkSocket::request_dump(int type)
+{
+    check(nl_rtgen_request(sock_.get(), type, AF_UNSPEC, NLM_F_DUMP), "dump request");
+}
+
+} // namespace nswatch

@@ -1,0 +1,73 @@
+#include "netlink/route_parser.hpp"
+
+#include <netlink/msg.h>
+#include <netlink/object.h>
+#include <netlink/route/link.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace nswatch {
+
+namespace {
+
+Link to_link(rtnl_link* link)
+{
+    Link out;
+    out.ifindex = rtnl_link_get_ifindex(link);
+    if (const char* name = rtnl_link_get_name(link)) {
+        out.name = name;
+    }
+    if (const char* kind = rtnl_link_get_type(link)) {
+        out.kind = kind;
+    }
+    out.mtu = rtnl_link_get_mtu(link);
+    out.flags = rtnl_link_get_flags(link);
+    out.operstate = rtnl_link_get_operstate(link);
+    if (nl_addr* addr = rtnl_link_get_addr(link)) {
+        out.address = format_hw_address(static_cast<const unsigned char*>(nl_addr_get_binary_addr(addr)),
+                                        nl_addr_get_len(addr));
+    }
+    out.master = rtnl_link_get_master(link);
+    std::int32_t netnsid = -1;
+    if (rtnl_link_get_link_netnsid(link, &netnsid) == 0) {
+        out.link_netnsid = netnsid;
+    }
+    return out;
+}
+
+struct ParseContext {
+    bool removed = false;
+    std::optional<KernelUpdate> result;
+};
+
+void on_object(nl_object* object, void* arg)
+{
+    auto* ctx = static_cast<ParseContext*>(arg);
+    if (std::strcmp(nl_object_get_type(object), "route/link") == 0) {
+        auto* link = reinterpret_cast<rtnl_link*>(object);
+        if (rtnl_link_get_family(link) != AF_UNSPEC) {
+            return;
+        }
+        ctx->result = KernelUpdate{ctx->removed, to_link(link)};
+    }
+}
+
+} // namespace
+
+std::optional<KernelUpdate> parse_route_message(nl_msg* msg)
+{
+    ParseContext ctx;
+    switch (nlmsg_hdr(msg)->nlmsg_type) {
+    case RTM_NEWLINK: break;
+    case RTM_DELLINK: ctx.removed = true; break;
+    default: return std::nullopt;
+    }
+    if (nl_msg_parse(msg, &on_object, &ctx) < 0) {
+        return std::nullopt;
+    }
+    return std::move(ctx.result);
+}
+
+} // namespace nswatch

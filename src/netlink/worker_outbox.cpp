@@ -1,0 +1,70 @@
+#include "netlink/worker_outbox.hpp"
+
+#include <atomic>
+
+namespace nswatch {
+
+bool WorkerOutbox::push(WorkerMessage& message)
+{
+    if (channel_.ring.try_push(message)) {
+        hub_.notify();
+        return true;
+    }
+    // Full: ask to be woken, then try once more in case the consumer drained
+    // the ring between our attempt and the flag (pairs with after_pop).
+    channel_.producer_waiting.store(true);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (channel_.ring.try_push(message)) {
+        hub_.notify();
+        return true;
+    }
+    return false;
+}
+
+void WorkerOutbox::event(ObjectEvent event)
+{
+    if (repair_owed_ || !backlog_.empty()) {
+        channel_.dropped.fetch_add(1, std::memory_order_relaxed);
+        repair_owed_ = true;
+        return;
+    }
+    WorkerMessage message(std::move(event));
+    if (!push(message)) {
+        channel_.dropped.fetch_add(1, std::memory_order_relaxed);
+        repair_owed_ = true;
+    }
+}
+
+void WorkerOutbox::snapshot(std::shared_ptr<const NamespaceState> state, std::string reason)
+{
+    WorkerMessage message(StateSnapshot{std::move(state), std::move(reason)});
+    if (!backlog_.empty() || !push(message)) {
+        backlog_.push_back(std::move(message));
+    }
+}
+
+void WorkerOutbox::status(WorkerStatus status)
+{
+    WorkerMessage message(std::move(status));
+    if (!backlog_.empty() || !push(message)) {
+        backlog_.push_back(std::move(message));
+    }
+}
+
+void WorkerOutbox::flush(const std::function<std::shared_ptr<const NamespaceState>()>& make_snapshot)
+{
+    while (!backlog_.empty()) {
+        if (!push(backlog_.front())) {
+            return;
+        }
+        backlog_.pop_front();
+    }
+    if (repair_owed_ && make_snapshot) {
+        WorkerMessage message(StateSnapshot{make_snapshot(), "queue-full"});
+        if (push(message)) {
+            repair_owed_ = false;
+        }
+    }
+}
+
+} // namespace nswatch

@@ -1,0 +1,47 @@
+#pragma once
+// The producer side of one worker's channel. Worker thread only.
+//
+// Events are droppable: when the ring is full the outbox drops them (and
+// counts them) and remembers that clients need a "queue-full" repair. Control
+// messages (snapshots, status) are never dropped: they wait in a small local
+// backlog until the bus thread frees room and rings the worker's bell.
+#include "events/event.hpp"
+#include "events/event_hub.hpp"
+#include "events/worker_channel.hpp"
+
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace nswatch {
+
+class WorkerOutbox {
+public:
+    WorkerOutbox(WorkerChannel& channel, EventHub& hub) : channel_(channel), hub_(hub) {}
+
+    void event(ObjectEvent event);
+    void snapshot(std::shared_ptr<const NamespaceState> state, std::string reason);
+    void status(WorkerStatus status);
+
+    // A queue-full repair is owed (events were dropped).
+    [[nodiscard]] bool repair_owed() const noexcept { return repair_owed_; }
+    // A complete snapshot is on its way: it repairs whatever was dropped.
+    void repair_covered() noexcept { repair_owed_ = false; }
+
+    // Called when the worker's bell rang: moves the backlog into the ring and,
+    // if a repair is owed and room allows, pushes make_snapshot() as a
+    // "queue-full" snapshot.
+    void flush(const std::function<std::shared_ptr<const NamespaceState>()>& make_snapshot);
+
+    [[nodiscard]] bool backlog_empty() const noexcept { return backlog_.empty(); }
+
+private:
+    bool push(WorkerMessage& message);
+
+    WorkerChannel& channel_;
+    EventHub& hub_;
+    std::deque<WorkerMessage> backlog_;
+    bool repair_owed_ = false;
+};
+
+} // namespace nswatch
