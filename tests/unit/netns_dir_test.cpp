@@ -1,0 +1,96 @@
+#include "netns/netns_dir_scan.hpp"
+#include "netns/netns_dir_watcher.hpp"
+#include "netns/nsfs.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+using namespace nswatch;
+namespace fs = std::filesystem;
+
+TEST_CASE("files that are not nsfs mounts are not namespaces", "[unit][netns]")
+{
+    test::TempDir tmp;
+    std::ofstream(tmp.path() + "/pending"); // what `ip netns add` creates before its bind mount
+    fs::create_directory(tmp.path() + "/subdir");
+    CHECK(scan_netns_dir(tmp.path()).empty());
+    CHECK_FALSE(nsfs_inode(tmp.path() + "/pending"));
+}
+
+TEST_CASE("a missing directory has no namespaces", "[unit][netns]")
+{
+    test::TempDir tmp;
+    CHECK(scan_netns_dir(tmp.path() + "/absent").empty());
+}
+
+TEST_CASE("the process's own namespace file opens as a network namespace", "[unit][netns]")
+{
+    auto host = open_net_namespace("/proc/self/ns/net");
+    CHECK(host.fd.valid());
+    CHECK(host.inode == *nsfs_inode("/proc/self/ns/net"));
+}
+
+TEST_CASE("opening a non-namespace path fails with a message naming the path", "[unit][netns]")
+{
+    test::TempDir tmp;
+    const std::string file = tmp.path() + "/plain";
+    std::ofstream(file) << "x";
+    CHECK_THROWS_WITH(open_net_namespace(file), Catch::Contains("not a namespace file") && Catch::Contains(file));
+    CHECK_THROWS_WITH(open_net_namespace(tmp.path() + "/missing"), Catch::Contains("No such file"));
+    CHECK_THROWS_WITH(open_net_namespace("/proc/self/ns/uts"), Catch::Contains("not a network namespace"));
+}
+
+TEST_CASE("opening a FIFO does not block and is refused", "[unit][netns]")
+{
+    test::TempDir tmp;
+    const std::string fifo = tmp.path() + "/fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THROWS_WITH(open_net_namespace(fifo), Catch::Contains("not a namespace file"));
+}
+
+TEST_CASE("the watcher follows a directory that appears only later", "[unit][netns]")
+{
+    test::TempDir tmp;
+    const std::string dir = tmp.path() + "/netns";
+    NetnsDirWatcher watcher(dir);
+    CHECK_FALSE(watcher.watching_dir());
+    CHECK_FALSE(watcher.on_inotify()); // nothing happened yet
+
+    fs::create_directory(dir);
+    CHECK(watcher.on_inotify());
+    CHECK(watcher.watching_dir());
+
+    std::ofstream(dir + "/ns1");
+    CHECK(watcher.on_inotify()); // a file in the directory: rescan
+}
+
+TEST_CASE("the watcher survives the directory being deleted and recreated", "[unit][netns]")
+{
+    test::TempDir tmp;
+    const std::string dir = tmp.path() + "/netns";
+    fs::create_directory(dir);
+    NetnsDirWatcher watcher(dir);
+    REQUIRE(watcher.watching_dir());
+
+    fs::remove(dir);
+    CHECK(watcher.on_inotify());
+    CHECK_FALSE(watcher.watching_dir());
+
+    fs::create_directory(dir);
+    CHECK(watcher.on_inotify());
+    CHECK(watcher.watching_dir());
+    std::ofstream(dir + "/again");
+    CHECK(watcher.on_inotify());
+}
+
+TEST_CASE("changes elsewhere in the parent do not cause rescans", "[unit][netns]")
+{
+    test::TempDir tmp;
+    NetnsDirWatcher watcher(tmp.path() + "/netns");
+    std::ofstream(tmp.path() + "/unrelated");
+    CHECK_FALSE(watcher.on_inotify());
+}

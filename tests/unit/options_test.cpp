@@ -1,0 +1,60 @@
+#include "daemon/options.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace nswatch;
+
+namespace {
+DaemonOptions ok(const std::vector<std::string>& args)
+{
+    auto parsed = parse_options(args);
+    REQUIRE(std::holds_alternative<DaemonOptions>(parsed));
+    return std::get<DaemonOptions>(parsed);
+}
+EarlyExit early(const std::vector<std::string>& args)
+{
+    auto parsed = parse_options(args);
+    REQUIRE(std::holds_alternative<EarlyExit>(parsed));
+    return std::get<EarlyExit>(parsed);
+}
+} // namespace
+
+TEST_CASE("without arguments the daemon uses the system bus and /run/netns", "[unit][options]")
+{
+    auto o = ok({});
+    CHECK_FALSE(o.session_bus);
+    CHECK(o.netns_dir == "/run/netns");
+    CHECK(o.log_level == "info");
+}
+
+TEST_CASE("options take values with = or as the next argument", "[unit][options]")
+{
+    auto o = ok({"--session", "--netns-dir", "/tmp/x", "--log-level=debug", "--rcvbuf=65536", "--queue-size", "8"});
+    CHECK(o.session_bus);
+    CHECK(o.netns_dir == "/tmp/x");
+    CHECK(o.log_level == "debug");
+    CHECK(o.receive_buffer_bytes == 65536);
+    CHECK(o.queue_capacity == 8);
+}
+
+TEST_CASE("--help and --version exit 0 with text for stdout", "[unit][options]")
+{
+    auto help = early({"--help"});
+    CHECK(help.status == 0);
+    CHECK(help.text.find("--log-level") != std::string::npos);
+    auto version = early({"--version"});
+    CHECK(version.status == 0);
+    CHECK(version.text.rfind("nswatchd ", 0) == 0);
+}
+
+TEST_CASE("bad input is refused with exit 2 and a message naming the problem", "[unit][options]")
+{
+    auto unknown = early({"--frobnicate"});
+    CHECK(unknown.status == 2);
+    CHECK(unknown.text.find("--frobnicate") != std::string::npos);
+    CHECK(early({"--log-level=loud"}).text.find("loud") != std::string::npos);
+    CHECK(early({"--rcvbuf=12x"}).status == 2);
+    CHECK(early({"--queue-size=0"}).status == 2);
+    CHECK(early({"--netns-dir=relative"}).status == 2);
+    CHECK(early({"--netns-dir"}).text.find("needs a value") != std::string::npos);
+}
