@@ -46,15 +46,15 @@ void NamespaceRegistry::add(const NamespaceIdentity& identity)
     if (rejected_.contains(rejection_key)) {
         return;
     }
-    OpenedNamespace opened;
+    std::uint64_t inode = 0;
     try {
-        opened = open_net_namespace(identity.path);
+        inode = open_net_namespace(identity.path).inode; // checks it is a network namespace; closes again
     } catch (const NamespaceFileError& e) {
         spdlog::warn("not monitoring {}: {}", identity.path, e.what());
         rejected_.insert(rejection_key);
         return;
     }
-    if (opened.inode != identity.inode) {
+    if (inode != identity.inode) {
         // Replaced between scan and open: the next rescan sees the new one.
         spdlog::debug("{} changed while opening it; waiting for the next scan", identity.path);
         return;
@@ -63,8 +63,7 @@ void NamespaceRegistry::add(const NamespaceIdentity& identity)
     entry->identity = identity;
     entry->path = namespace_object_path(identity.name);
     entry->channel = std::make_shared<WorkerChannel>(options_.queue_capacity);
-    entry->worker = std::make_unique<NamespaceWorker>(identity.name, std::move(opened.fd), entry->channel, hub_,
-                                                      options_.worker);
+    entry->worker = std::make_unique<NamespaceWorker>(identity, entry->channel, hub_, options_.worker);
     spdlog::info("monitoring network namespace {} ({}, inode {})", identity.name, identity.path, identity.inode);
     identities_[identity.name] = identity;
     entries_[identity.name] = std::move(entry);

@@ -3,6 +3,7 @@
 #include "netlink/namespace_tracker.hpp"
 #include "netlink/route_parser.hpp"
 #include "netlink/worker_outbox.hpp"
+#include "netns/nsfs.hpp"
 
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -184,9 +185,9 @@ void backoff_wait(const std::stop_token& stop, const EventFd& bell, WorkerOutbox
 
 } // namespace
 
-NamespaceWorker::NamespaceWorker(std::string name, UniqueFd netns_fd, std::shared_ptr<WorkerChannel> channel,
-                                 EventHub& hub, WorkerOptions options)
-    : name_(std::move(name)), netns_fd_(std::move(netns_fd)), channel_(std::move(channel)), hub_(hub),
+NamespaceWorker::NamespaceWorker(NamespaceIdentity identity, std::shared_ptr<WorkerChannel> channel, EventHub& hub,
+                                 WorkerOptions options)
+    : identity_(std::move(identity)), channel_(std::move(channel)), hub_(hub),
       options_(options), thread_([this](const std::stop_token& stop) { run(stop); })
 {
 }
@@ -196,6 +197,16 @@ NamespaceWorker::~NamespaceWorker()
     thread_.request_stop(); // the stop_callback in run() rings the bell
     thread_.join();
 }
+
+NetlinkSocket NamespaceWorker::open_socket() const
+{
+    const auto ns = open_net_namespace(identity_.path);
+    if (ns.inode != identity_.inode) {
+        // The path now leads elsewhere; the watcher will replace this worker.
+        throw NamespaceFileError(identity_.path + " no longer holds namespace " + std::to_string(identity_.inode));
+    }
+    return NetlinkSocket::open_in_namespace(ns.fd.get(), options_.netlink);
+} // the namespace fd closes here: only the socket remains
 
 void NamespaceWorker::run(const std::stop_token& stop)
 {
@@ -207,8 +218,7 @@ void NamespaceWorker::run(const std::stop_token& stop)
         const auto dumps_before = tracker.dumps_completed();
         const auto started = std::chrono::steady_clock::now();
         try {
-            Session session(name_, NetlinkSocket::open_in_namespace(netns_fd_.get(), options_.netlink), tracker,
-                            outbox);
+            Session session(identity_.name, open_socket(), tracker, outbox);
             // After a failure the first dump is diffed against what clients saw.
             session.run(stop, channel_->worker_bell, dumps_before > 0 ? "restart" : "");
             return; // stopped
@@ -217,7 +227,7 @@ void NamespaceWorker::run(const std::stop_token& stop)
             if (std::chrono::steady_clock::now() - started >= kHealthyFor) {
                 delay = options_.backoff_initial; // it worked for a while: start the backoff over
             }
-            spdlog::error("[{}] netlink failed: {}; retrying in {} ms", name_, e.what(), delay.count());
+            spdlog::error("[{}] netlink failed: {}; retrying in {} ms", identity_.name, e.what(), delay.count());
             outbox.status(WorkerStatus{false, e.what()});
         }
         backoff_wait(stop, channel_->worker_bell, outbox, delay);

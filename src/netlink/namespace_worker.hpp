@@ -1,11 +1,13 @@
 #pragma once
 // One thread per monitored network namespace.
 //
-// Ownership: the worker owns a dup of the namespace fd, its netlink socket
-// (made inside the namespace) and its tracker; it shares a WorkerChannel
-// with the bus thread. Destroying the worker requests stop, rings its bell
-// and joins: the socket is closed before the destructor returns, so nothing
-// of the daemon pins a deleted namespace.
+// Ownership: the worker owns its netlink socket (made inside the namespace)
+// and its tracker; it shares a WorkerChannel with the bus thread. It opens
+// the namespace file only to make the socket and closes it right after: an
+// open file would pin the mount (a plain umount of /run/netns/X would fail
+// with EBUSY). Destroying the worker requests stop, rings its bell and
+// joins: the socket is closed before the destructor returns, so nothing of
+// the daemon keeps a deleted namespace alive.
 //
 // Failure: a socket error is reported as WorkerStatus{healthy=false}; the
 // worker retries with exponential backoff and, once back, sends a complete
@@ -13,7 +15,7 @@
 #include "events/event_hub.hpp"
 #include "events/worker_channel.hpp"
 #include "netlink/netlink_socket.hpp"
-#include "util/unique_fd.hpp"
+#include "netns/namespace_identity.hpp"
 
 #include <chrono>
 #include <memory>
@@ -30,7 +32,7 @@ struct WorkerOptions {
 
 class NamespaceWorker {
 public:
-    NamespaceWorker(std::string name, UniqueFd netns_fd, std::shared_ptr<WorkerChannel> channel, EventHub& hub,
+    NamespaceWorker(NamespaceIdentity identity, std::shared_ptr<WorkerChannel> channel, EventHub& hub,
                     WorkerOptions options);
     NamespaceWorker(const NamespaceWorker&) = delete;
     NamespaceWorker& operator=(const NamespaceWorker&) = delete;
@@ -38,9 +40,9 @@ public:
 
 private:
     void run(const std::stop_token& stop);
+    [[nodiscard]] NetlinkSocket open_socket() const;
 
-    std::string name_;
-    UniqueFd netns_fd_;
+    NamespaceIdentity identity_;
     std::shared_ptr<WorkerChannel> channel_;
     EventHub& hub_;
     WorkerOptions options_;

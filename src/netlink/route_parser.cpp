@@ -46,11 +46,7 @@ void on_object(nl_object* object, void* arg)
 {
     auto* ctx = static_cast<ParseContext*>(arg);
     if (std::strcmp(nl_object_get_type(object), "route/link") == 0) {
-        auto* link = reinterpret_cast<rtnl_link*>(object);
-        if (rtnl_link_get_family(link) != AF_UNSPEC) {
-            return;
-        }
-        ctx->result = KernelUpdate{ctx->removed, to_link(link)};
+        ctx->result = KernelUpdate{ctx->removed, to_link(reinterpret_cast<rtnl_link*>(object))};
     }
 }
 
@@ -59,9 +55,19 @@ void on_object(nl_object* object, void* arg)
 std::optional<KernelUpdate> parse_route_message(nl_msg* msg)
 {
     ParseContext ctx;
-    switch (nlmsg_hdr(msg)->nlmsg_type) {
-    case RTM_NEWLINK: break;
-    case RTM_DELLINK: ctx.removed = true; break;
+    nlmsghdr* hdr = nlmsg_hdr(msg);
+    switch (hdr->nlmsg_type) {
+    case RTM_NEWLINK:
+    case RTM_DELLINK:
+        // Only AF_UNSPEC messages describe the link itself. Read the family
+        // from the header: libnl rewrites the object's family for some kinds
+        // (a bridge reads back as AF_BRIDGE), which would hide bridges.
+        if (!nlmsg_valid_hdr(hdr, sizeof(ifinfomsg)) ||
+            static_cast<const ifinfomsg*>(nlmsg_data(hdr))->ifi_family != AF_UNSPEC) {
+            return std::nullopt;
+        }
+        ctx.removed = hdr->nlmsg_type == RTM_DELLINK;
+        break;
     default: return std::nullopt;
     }
     if (nl_msg_parse(msg, &on_object, &ctx) < 0) {

@@ -21,7 +21,7 @@ struct MsgFree {
 };
 using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
 
-MsgPtr link_message(int type, unsigned char family, int ifindex, bool with_details)
+MsgPtr link_message(int type, unsigned char family, int ifindex, bool with_details, const char* kind = "veth")
 {
     MsgPtr msg(nlmsg_alloc_simple(type, 0));
     nlmsg_set_proto(msg.get(), NETLINK_ROUTE);
@@ -39,7 +39,7 @@ MsgPtr link_message(int type, unsigned char family, int ifindex, bool with_detai
         nla_put_u32(msg.get(), IFLA_MASTER, 3);
         nla_put_s32(msg.get(), IFLA_LINK_NETNSID, 2);
         nlattr* info = nla_nest_start(msg.get(), IFLA_LINKINFO);
-        nla_put_string(msg.get(), IFLA_INFO_KIND, "veth");
+        nla_put_string(msg.get(), IFLA_INFO_KIND, kind);
         nla_nest_end(msg.get(), info);
     }
     return msg;
@@ -76,6 +76,15 @@ TEST_CASE("a link without address, master, kind or peer reports the documented e
     CHECK(link.address.empty());
     CHECK(link.master == 0);
     CHECK(link.link_netnsid == -1);
+}
+
+TEST_CASE("a bridge is reported as a link of kind bridge", "[unit][parser]")
+{
+    // libnl turns a bridge object's family into AF_BRIDGE; the message's is AF_UNSPEC.
+    auto msg = link_message(RTM_NEWLINK, AF_UNSPEC, 4, true, "bridge");
+    auto update = parse_route_message(msg.get());
+    REQUIRE(update);
+    CHECK(std::get<Link>(update->object).kind == "bridge");
 }
 
 TEST_CASE("RTM_DELLINK becomes a removal of that ifindex", "[unit][parser]")

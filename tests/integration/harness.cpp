@@ -1,0 +1,435 @@
+#include "harness.hpp"
+
+#include "nswatch/dbus_names.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace nswatch::test {
+
+namespace {
+
+std::runtime_error failure(const std::string& what)
+{
+    return std::runtime_error(what);
+}
+
+// Waits for a child with a deadline; returns its status or nullopt.
+std::optional<int> wait_child(pid_t pid, std::chrono::milliseconds timeout)
+{
+    const auto deadline = Clock::now() + timeout;
+    // A pidfd lets us wait with a timeout without polling in a loop.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd >= 0) {
+        pollfd p{pidfd, POLLIN, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        ::poll(&p, 1, static_cast<int>(std::max<long>(0, left.count())));
+        ::close(pidfd);
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    return std::nullopt;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings)
+{
+    std::vector<char*> out;
+    for (auto& s : strings) {
+        out.push_back(s.data());
+    }
+    out.push_back(nullptr);
+    return out;
+}
+
+std::string read_file(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+} // namespace
+
+CommandResult run_shell(const std::string& command)
+{
+    CommandResult result;
+    FILE* pipe = ::popen(("exec 2>&1; " + command).c_str(), "r");
+    if (pipe == nullptr) {
+        throw failure("popen failed for: " + command);
+    }
+    std::array<char, 4096> buffer{};
+    std::size_t n = 0;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+        result.output.append(buffer.data(), n);
+    }
+    const int status = ::pclose(pipe);
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+std::string shell_quote(const std::string& text)
+{
+    std::string out = "'";
+    for (char c : text) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+std::string unique_name(const std::string& prefix)
+{
+    static std::atomic<int> counter{0};
+    return prefix + std::to_string(::getpid() % 100000) + "x" + std::to_string(counter++);
+}
+
+TempDirectory::TempDirectory()
+{
+    std::string tmpl = (std::filesystem::temp_directory_path() / "nswatch-it-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+        throw failure("mkdtemp failed");
+    }
+    path_ = tmpl;
+}
+
+TempDirectory::~TempDirectory()
+{
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+PrivateBus::PrivateBus()
+{
+    const std::string socket = dir_.path() + "/system_bus_socket";
+    const std::string config = dir_.path() + "/system.conf";
+    // Like the system bus (type system, EXTERNAL auth), but open to this test.
+    std::ofstream(config) << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                             "<busconfig>\n  <type>system</type>\n  <listen>unix:path="
+                          << socket
+                          << "</listen>\n  <auth>EXTERNAL</auth>\n"
+                             "  <policy context=\"default\">\n"
+                             "    <allow user=\"*\"/>\n    <allow own=\"*\"/>\n"
+                             "    <allow send_type=\"method_call\"/>\n    <allow send_type=\"signal\"/>\n"
+                             "    <allow receive_type=\"method_call\"/>\n    <allow receive_type=\"signal\"/>\n"
+                             "    <allow send_type=\"method_return\"/>\n    <allow send_type=\"error\"/>\n"
+                             "    <allow receive_type=\"method_return\"/>\n    <allow receive_type=\"error\"/>\n"
+                             "  </policy>\n</busconfig>\n";
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        throw failure("pipe2 failed");
+    }
+    std::vector<std::string> args = {"dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config,
+                                     "--print-address=" + std::to_string(fds[1])};
+    auto argv = c_strings(args);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::fcntl(fds[1], F_SETFD, 0); // keep the write end across exec
+        ::execvp("dbus-daemon", argv.data());
+        ::_exit(127);
+    }
+    ::close(fds[1]);
+    // dbus-daemon prints its address once it listens: that is readiness.
+    pollfd p{fds[0], POLLIN, 0};
+    std::string line;
+    while (line.find('\n') == std::string::npos && ::poll(&p, 1, 10'000) > 0) {
+        std::array<char, 512> buf{};
+        const auto n = ::read(fds[0], buf.data(), buf.size());
+        if (n <= 0) {
+            break;
+        }
+        line.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fds[0]);
+    if (line.find('\n') == std::string::npos) {
+        throw failure("dbus-daemon did not start");
+    }
+    address_ = line.substr(0, line.find('\n'));
+}
+
+PrivateBus::~PrivateBus()
+{
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        if (!wait_child(pid_, 5s)) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+}
+
+DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args)
+{
+    const char* binary = std::getenv("NSWATCHD");
+    if (binary == nullptr) {
+        throw failure("NSWATCHD is not set (run the tests through meson test)");
+    }
+    const std::string notify_path = dir_.path() + "/notify";
+    notify_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, notify_path.c_str(), sizeof addr.sun_path - 1);
+    if (::bind(notify_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        throw failure("cannot bind the notify socket");
+    }
+
+    std::vector<std::string> args = {binary, "--log-level=debug"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string entry = *e;
+        if (!entry.starts_with("DBUS_SYSTEM_BUS_ADDRESS=") && !entry.starts_with("NOTIFY_SOCKET=") &&
+            !entry.starts_with("JOURNAL_STREAM=") && !entry.starts_with("WATCHDOG_")) {
+            env.push_back(entry);
+        }
+    }
+    env.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus.address());
+    env.push_back("NOTIFY_SOCKET=" + notify_path);
+    auto argv = c_strings(args);
+    auto envp = c_strings(env);
+    const std::string log_path = dir_.path() + "/daemon.log";
+    const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        // Only async-signal-safe calls from here to exec.
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+            ::mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") != 0) {
+            ::_exit(126);
+        }
+        ::dup2(log_fd, STDERR_FILENO);
+        ::dup2(log_fd, STDOUT_FILENO);
+        ::execve(argv[0], argv.data(), envp.data());
+        ::_exit(127);
+    }
+    ::close(log_fd);
+    wait_ready();
+}
+
+void DaemonProcess::wait_ready()
+{
+    const auto deadline = Clock::now() + kTimeout;
+    for (;;) {
+        for (const auto& n : notifications()) {
+            if (n.find("READY=1") != std::string::npos) {
+                return;
+            }
+        }
+        if (auto status = wait_child(pid_, 0ms)) {
+            pid_ = -1;
+            throw failure("nswatchd exited with status " + std::to_string(*status) + " before READY=1:\n" + log());
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) {
+            throw failure("nswatchd sent no READY=1 in time:\n" + log());
+        }
+        pollfd p{notify_fd_, POLLIN, 0};
+        ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 200))); // also notices an early exit
+    }
+}
+
+std::vector<std::string> DaemonProcess::notifications()
+{
+    std::array<char, 4096> buf{};
+    for (;;) {
+        const auto n = ::recv(notify_fd_, buf.data(), buf.size(), 0);
+        if (n <= 0) {
+            break;
+        }
+        notifications_.emplace_back(buf.data(), static_cast<std::size_t>(n));
+    }
+    return notifications_;
+}
+
+DaemonProcess::~DaemonProcess()
+{
+    if (pid_ > 0) {
+        stop(10s);
+    }
+    ::close(notify_fd_);
+}
+
+int DaemonProcess::stop(std::chrono::milliseconds timeout)
+{
+    ::kill(pid_, SIGTERM);
+    auto status = wait_child(pid_, timeout);
+    if (!status) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    pid_ = -1;
+    return status.value_or(-1);
+}
+
+CommandResult DaemonProcess::try_sh(const std::string& command) const
+{
+    return run_shell("nsenter -t " + std::to_string(pid_) + " -m -- sh -c " + shell_quote(command));
+}
+
+std::string DaemonProcess::sh(const std::string& command) const
+{
+    auto result = try_sh(command);
+    if (result.status != 0) {
+        throw failure("command failed (" + std::to_string(result.status) + "): " + command + "\n" + result.output);
+    }
+    return result.output;
+}
+
+std::string DaemonProcess::log() const
+{
+    return read_file(dir_.path() + "/daemon.log");
+}
+
+SignalRecorder::SignalRecorder(const std::string& address)
+    : connection_(sdbus::createSessionBusConnectionWithAddress(address))
+{
+    match_ = connection_->addMatch("type='signal',path_namespace='/org/nswatch1'", [this](sdbus::Message& msg) {
+        ReceivedSignal s;
+        s.received = Clock::now();
+        s.path = msg.getPath();
+        s.interface = msg.getInterfaceName();
+        s.member = msg.getMemberName();
+        if (s.member == "Events") {
+            msg >> s.name >> s.events;
+        } else if (s.member == "NamespaceAdded" || s.member == "NamespaceRemoved") {
+            sdbus::ObjectPath path;
+            msg >> s.name >> path;
+            s.object = path;
+        } else if (s.member == "Resynced") {
+            msg >> s.name >> s.seq >> s.reason;
+        }
+        std::lock_guard lock(mutex_);
+        signals_.push_back(std::move(s));
+        changed_.notify_all();
+    });
+    connection_->enterEventLoopAsync();
+}
+
+SignalRecorder::~SignalRecorder()
+{
+    connection_->leaveEventLoop();
+    match_.reset();
+}
+
+ReceivedSignal SignalRecorder::wait_for(const std::function<bool(const ReceivedSignal&)>& match,
+                                        std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(mutex_);
+    std::size_t checked = 0;
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+        for (; checked < signals_.size(); ++checked) {
+            if (match(signals_[checked])) {
+                return signals_[checked];
+            }
+        }
+        if (changed_.wait_until(lock, deadline) == std::cv_status::timeout && checked == signals_.size()) {
+            throw failure("timed out waiting for a signal (" + std::to_string(signals_.size()) + " received)");
+        }
+    }
+}
+
+std::vector<ReceivedSignal> SignalRecorder::all()
+{
+    std::lock_guard lock(mutex_);
+    return signals_;
+}
+
+std::vector<DbusEvent> SignalRecorder::events_of(const std::string& name)
+{
+    std::vector<DbusEvent> out;
+    for (const auto& s : all()) {
+        if (s.member == "Events" && s.name == name) {
+            out.insert(out.end(), s.events.begin(), s.events.end());
+        }
+    }
+    return out;
+}
+
+Caller::Caller(const std::string& address) : connection_(sdbus::createSessionBusConnectionWithAddress(address)) {}
+
+std::vector<NamespaceRow> Caller::list_namespaces()
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, dbus::kManagerPath);
+    std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> rows;
+    proxy->callMethod("ListNamespaces").onInterface(dbus::kManagerInterface).storeResultsTo(rows);
+    std::vector<NamespaceRow> out;
+    for (auto& r : rows) {
+        out.push_back({r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>()});
+    }
+    return out;
+}
+
+std::string Caller::get_namespace(const std::string& name)
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, dbus::kManagerPath);
+    sdbus::ObjectPath path;
+    proxy->callMethod("GetNamespace").onInterface(dbus::kManagerInterface).withArguments(name).storeResultsTo(path);
+    return path;
+}
+
+std::pair<std::uint64_t, std::vector<DbusObject>> Caller::get_state(const std::string& path)
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, path);
+    std::uint64_t seq = 0;
+    std::vector<DbusObject> objects;
+    proxy->callMethod("GetState").onInterface(dbus::kNamespaceInterface).storeResultsTo(seq, objects);
+    return {seq, objects};
+}
+
+sdbus::Variant Caller::manager_property(const std::string& property)
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, dbus::kManagerPath);
+    return proxy->getProperty(property).onInterface(dbus::kManagerInterface);
+}
+
+sdbus::Variant Caller::namespace_property(const std::string& path, const std::string& property)
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, path);
+    return proxy->getProperty(property).onInterface(dbus::kNamespaceInterface);
+}
+
+std::string Caller::manager_call_error(const std::string& method, const std::string& argument)
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, dbus::kManagerPath);
+    try {
+        proxy->callMethod(method).onInterface(dbus::kManagerInterface).withArguments(argument);
+    } catch (const sdbus::Error& e) {
+        return e.getName();
+    }
+    return "";
+}
+
+std::string link_row(std::int32_t ifindex, const Attributes& attrs)
+{
+    return std::to_string(ifindex) + " " + attrs.at("name").get<std::string>() + " " +
+           attrs.at("kind").get<std::string>() + " " + std::to_string(attrs.at("mtu").get<std::uint32_t>()) + " " +
+           attrs.at("address").get<std::string>() + " " + attrs.at("operstate").get<std::string>() + " " +
+           (attrs.at("up").get<bool>() ? "up" : "down");
+}
+
+} // namespace nswatch::test

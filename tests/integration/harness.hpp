@@ -1,0 +1,153 @@
+#pragma once
+// Test harness for the real daemon: a private system-like dbus-daemon, the
+// nswatchd binary in a private mount namespace (fresh tmpfs on /run, so no
+// /run/netns at start, as at boot), and D-Bus clients.
+//
+// Throws std::runtime_error on failure; no test framework inside, so the
+// latency benchmark reuses it.
+#include "bus/attributes.hpp"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nswatch::test {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+inline constexpr auto kTimeout = 20s;
+
+struct CommandResult {
+    int status = -1; // exit status, or -1 if killed
+    std::string output; // stdout and stderr
+};
+
+// Runs /bin/sh -c `command` and waits for it.
+CommandResult run_shell(const std::string& command);
+std::string shell_quote(const std::string& text);
+// A name no other test (or test run) uses: prefix + pid + counter, ≤ 15 chars.
+std::string unique_name(const std::string& prefix);
+
+class TempDirectory {
+public:
+    TempDirectory();
+    TempDirectory(const TempDirectory&) = delete;
+    TempDirectory& operator=(const TempDirectory&) = delete;
+    ~TempDirectory();
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+class PrivateBus {
+public:
+    PrivateBus();
+    PrivateBus(const PrivateBus&) = delete;
+    PrivateBus& operator=(const PrivateBus&) = delete;
+    ~PrivateBus();
+    [[nodiscard]] const std::string& address() const { return address_; }
+
+private:
+    TempDirectory dir_;
+    std::string address_;
+    pid_t pid_ = -1;
+};
+
+class DaemonProcess {
+public:
+    // Starts nswatchd (path from $NSWATCHD) on `bus` and waits for READY=1.
+    explicit DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args = {});
+    DaemonProcess(const DaemonProcess&) = delete;
+    DaemonProcess& operator=(const DaemonProcess&) = delete;
+    ~DaemonProcess();
+
+    [[nodiscard]] pid_t pid() const { return pid_; }
+    // Runs a shell command in the daemon's mount namespace (where its
+    // /run/netns is); throws if it fails.
+    std::string sh(const std::string& command) const;
+    CommandResult try_sh(const std::string& command) const;
+    // SIGTERM and wait; returns the exit status (or -1 if it had to be killed).
+    int stop(std::chrono::milliseconds timeout);
+    // Every sd_notify datagram received so far.
+    std::vector<std::string> notifications();
+    [[nodiscard]] std::string log() const;
+
+private:
+    void wait_ready();
+    TempDirectory dir_;
+    int notify_fd_ = -1;
+    pid_t pid_ = -1;
+    std::vector<std::string> notifications_;
+};
+
+struct ReceivedSignal {
+    std::string path;
+    std::string interface;
+    std::string member;
+    std::string name;                 // first argument (namespace name), if a string
+    std::string object;               // NamespaceAdded/Removed: object path
+    std::vector<DbusEvent> events;    // Events
+    std::uint64_t seq = 0;            // Resynced
+    std::string reason;               // Resynced
+    Clock::time_point received;
+};
+
+// Records every signal below /org/nswatch1, on its own connection and loop thread.
+class SignalRecorder {
+public:
+    explicit SignalRecorder(const std::string& address);
+    SignalRecorder(const SignalRecorder&) = delete;
+    SignalRecorder& operator=(const SignalRecorder&) = delete;
+    ~SignalRecorder();
+
+    // Waits until a recorded signal satisfies `match`; throws on timeout.
+    ReceivedSignal wait_for(const std::function<bool(const ReceivedSignal&)>& match, std::chrono::milliseconds timeout = kTimeout);
+    std::vector<ReceivedSignal> all();
+    // The events of namespace `name`, in the order received.
+    std::vector<DbusEvent> events_of(const std::string& name);
+
+private:
+    std::unique_ptr<sdbus::IConnection> connection_;
+    sdbus::Slot match_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<ReceivedSignal> signals_;
+};
+
+struct NamespaceRow {
+    std::string name;
+    std::string path;
+    std::string source;
+    std::uint64_t inode = 0;
+};
+
+// Synchronous method calls on a connection of its own (no loop thread).
+class Caller {
+public:
+    explicit Caller(const std::string& address);
+    std::vector<NamespaceRow> list_namespaces();
+    std::string get_namespace(const std::string& name);
+    std::pair<std::uint64_t, std::vector<DbusObject>> get_state(const std::string& path);
+    sdbus::Variant manager_property(const std::string& property);
+    sdbus::Variant namespace_property(const std::string& path, const std::string& property);
+    // Calls `method` on the manager with one string argument; returns the D-Bus
+    // error name, or "" on success.
+    std::string manager_call_error(const std::string& method, const std::string& argument);
+
+private:
+    std::unique_ptr<sdbus::IConnection> connection_;
+};
+
+// Link rows "ifindex name kind mtu address operstate up" from attributes.
+std::string link_row(std::int32_t ifindex, const Attributes& attrs);
+
+} // namespace nswatch::test

@@ -1,0 +1,98 @@
+// Removal releases the namespace; a second client sees the same signals;
+// errors are D-Bus errors; SIGTERM stops cleanly.
+#include "fixture.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+using namespace nswatch;
+using namespace nswatch::test;
+
+TEST_CASE("ip netns del ends monitoring and nothing keeps the namespace alive", "[integration][lifecycle]")
+{
+    DaemonFixture f;
+    const auto ns = unique_name("nsr");
+    const auto host_end = unique_name("h");
+    f.cleanup.push_back(ns);
+    f.daemon.sh("ip netns add " + ns);
+    f.wait_added(ns);
+    f.daemon.sh("ip link add " + host_end + " type veth peer name peer0 netns " + ns);
+    f.wait_event("default", "link-added", host_end);
+    f.wait_event(ns, "link-added", "peer0");
+
+    f.daemon.sh("ip netns del " + ns);
+    f.wait_removed(ns);
+    CHECK(f.caller.manager_call_error("GetNamespace", ns) == "org.nswatch1.Error.NoSuchNamespace");
+    // The kernel destroys the namespace only when nothing holds it; with it
+    // goes peer0 and therefore the host end of the pair.
+    f.wait_event("default", "link-removed", host_end);
+    CHECK(run_shell("ip link show " + host_end).status != 0);
+}
+
+TEST_CASE("a second, independent client (busctl) sees the signals", "[integration][lifecycle]")
+{
+    DaemonFixture f;
+    const auto ns = unique_name("nsm");
+    f.cleanup.push_back(ns);
+    TempDirectory dir;
+    const auto out = dir.path() + "/monitor.txt";
+    const pid_t busctl = ::fork();
+    if (busctl == 0) {
+        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, STDOUT_FILENO);
+        ::execlp("busctl", "busctl", ("--address=" + f.bus.address()).c_str(), "monitor", "--json=short",
+                 static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    auto seen = [&](const std::string& text) { return run_shell("grep -q -- " + shell_quote(text) + " " + out).status == 0; };
+    // Handshake: busctl prints our own call once it is monitoring.
+    const auto deadline = Clock::now() + kTimeout;
+    while (!seen("ListNamespaces")) {
+        REQUIRE(Clock::now() < deadline);
+        f.caller.list_namespaces();
+        ::poll(nullptr, 0, 50); // pace the handshake calls
+    }
+    f.daemon.sh("ip netns add " + ns);
+    f.wait_added(ns);
+    f.daemon.sh("ip -n " + ns + " link add mona type veth peer name monb");
+    f.wait_event(ns, "link-added", "mona");
+    while (!(seen("\"NamespaceAdded\"") && seen("\"Events\"") && seen(ns))) {
+        REQUIRE(Clock::now() < deadline);
+        ::poll(nullptr, 0, 50);
+    }
+    ::kill(busctl, SIGTERM);
+    ::waitpid(busctl, nullptr, 0);
+    CHECK(run_shell("busctl --address=" + f.bus.address() + " call org.nswatch1 /org/nswatch1 org.nswatch1.Manager "
+                    "GetNamespace s " + ns).output.find("/org/nswatch1/netns/" + ns) != std::string::npos);
+}
+
+TEST_CASE("bad requests get D-Bus errors, not crashes", "[integration][lifecycle]")
+{
+    DaemonFixture f;
+    CHECK(f.caller.manager_call_error("GetNamespace", "no-such") == "org.nswatch1.Error.NoSuchNamespace");
+    CHECK(f.caller.manager_call_error("Watch", "/proc/1/ns/net") == "org.freedesktop.DBus.Error.NotSupported");
+    CHECK(f.caller.manager_call_error("Unwatch", "default") == "org.freedesktop.DBus.Error.NotSupported");
+    CHECK(f.caller.list_namespaces().size() == 1); // still serving
+}
+
+TEST_CASE("SIGTERM stops the daemon promptly with exit status 0", "[integration][lifecycle]")
+{
+    PrivateBus bus;
+    DaemonProcess daemon(bus);
+    const auto ns = unique_name("nst");
+    daemon.sh("ip netns add " + ns + " && ip -n " + ns + " link add ta type veth peer name tb");
+    const auto started = Clock::now();
+    CHECK(daemon.stop(5s) == 0);
+    CHECK(Clock::now() - started < 2s);
+    bool stopping = false;
+    bool status = false;
+    for (const auto& n : daemon.notifications()) {
+        stopping = stopping || n.find("STOPPING=1") != std::string::npos;
+        status = status || n.find("STATUS=Monitoring") != std::string::npos;
+    }
+    CHECK(stopping);
+    CHECK(status);
+    CHECK(daemon.log().find("stopped") != std::string::npos);
+}
