@@ -142,6 +142,8 @@ void NamespaceRegistry::flush(Entry& entry, std::vector<SequencedEvent>& batch)
     if (batch.empty()) {
         return;
     }
+    spdlog::trace("[{}] emitting {} events, seq {}..{}", entry.identity.name, batch.size(), batch.front().seq,
+                  batch.back().seq);
     if (entry.object) {
         entry.object->publish_events(batch);
     }

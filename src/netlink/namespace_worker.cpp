@@ -78,6 +78,7 @@ private:
         if ((nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR) != 0) {
             self->dump_interrupted_ = true;
         }
+        spdlog::trace("[{}] netlink message type {}", self->name_, nlmsg_hdr(msg)->nlmsg_type);
         if (auto update = parse_route_message(msg)) {
             if (auto event = self->tracker_.apply(*update, realtime_usec())) {
                 self->outbox_.event(std::move(*event));

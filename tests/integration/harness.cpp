@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -63,6 +64,13 @@ std::vector<char*> c_strings(std::vector<std::string>& strings)
     }
     out.push_back(nullptr);
     return out;
+}
+
+// From the environment (meson test sets them) or the build's own paths.
+std::string setting(const char* name, const char* fallback)
+{
+    const char* value = std::getenv(name);
+    return value != nullptr ? value : fallback;
 }
 
 std::string read_file(const std::string& path)
@@ -126,19 +134,18 @@ PrivateBus::PrivateBus()
 {
     const std::string socket = dir_.path() + "/system_bus_socket";
     const std::string config = dir_.path() + "/system.conf";
-    // Like the system bus (type system, EXTERNAL auth), but open to this test.
-    std::ofstream(config) << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                             "<busconfig>\n  <type>system</type>\n  <listen>unix:path="
-                          << socket
-                          << "</listen>\n  <auth>EXTERNAL</auth>\n"
-                             "  <policy context=\"default\">\n"
-                             "    <allow user=\"*\"/>\n    <allow own=\"*\"/>\n"
-                             "    <allow send_type=\"method_call\"/>\n    <allow send_type=\"signal\"/>\n"
-                             "    <allow receive_type=\"method_call\"/>\n    <allow receive_type=\"signal\"/>\n"
-                             "    <allow send_type=\"method_return\"/>\n    <allow send_type=\"error\"/>\n"
-                             "    <allow receive_type=\"method_return\"/>\n    <allow receive_type=\"error\"/>\n"
-                             "  </policy>\n</busconfig>\n";
+    // The shipped policy on a system-like bus: tests see what users get.
+    const std::string policy = setting("NSWATCH_BUS_POLICY", NSWATCH_DEFAULT_BUS_POLICY);
+    std::string text = read_file(setting("NSWATCH_BUS_TEMPLATE", NSWATCH_DEFAULT_BUS_TEMPLATE));
+    auto fill = [&](const std::string& key, const std::string& value) {
+        for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+            text.replace(at, key.size(), value);
+        }
+    };
+    fill("@SOCKET@", socket);
+    fill("@POLICY@", policy);
+    std::ofstream(config) << text;
+    ::chmod(dir_.path().c_str(), 0755); // unprivileged clients reach the socket
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         throw failure("pipe2 failed");
@@ -184,10 +191,7 @@ PrivateBus::~PrivateBus()
 
 DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args)
 {
-    const char* binary = std::getenv("NSWATCHD");
-    if (binary == nullptr) {
-        throw failure("NSWATCHD is not set (run the tests through meson test)");
-    }
+    const std::string binary = setting("NSWATCHD", NSWATCH_DEFAULT_NSWATCHD);
     const std::string notify_path = dir_.path() + "/notify";
     notify_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     sockaddr_un addr{};
@@ -227,14 +231,33 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> ext
         ::_exit(127);
     }
     ::close(log_fd);
+    reader_ = std::jthread([this](const std::stop_token& stop) { read_notifications(stop); });
     wait_ready();
+}
+
+void DaemonProcess::read_notifications(const std::stop_token& stop)
+{
+    std::array<char, 4096> buf{};
+    pollfd p{notify_fd_, POLLIN, 0};
+    while (!stop.stop_requested()) {
+        if (::poll(&p, 1, 50) <= 0) { // the timeout only lets the reader end
+            continue;
+        }
+        const auto n = ::recv(notify_fd_, buf.data(), buf.size(), 0);
+        if (n > 0) {
+            std::lock_guard lock(mutex_);
+            notifications_.emplace_back(buf.data(), static_cast<std::size_t>(n));
+            notified_.notify_all();
+        }
+    }
 }
 
 void DaemonProcess::wait_ready()
 {
     const auto deadline = Clock::now() + kTimeout;
+    std::unique_lock lock(mutex_);
     for (;;) {
-        for (const auto& n : notifications()) {
+        for (const auto& n : notifications_) {
             if (n.find("READY=1") != std::string::npos) {
                 return;
             }
@@ -243,25 +266,16 @@ void DaemonProcess::wait_ready()
             pid_ = -1;
             throw failure("nswatchd exited with status " + std::to_string(*status) + " before READY=1:\n" + log());
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
+        if (Clock::now() >= deadline) {
             throw failure("nswatchd sent no READY=1 in time:\n" + log());
         }
-        pollfd p{notify_fd_, POLLIN, 0};
-        ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 200))); // also notices an early exit
+        notified_.wait_for(lock, 200ms); // bounded: also notices an early exit
     }
 }
 
 std::vector<std::string> DaemonProcess::notifications()
 {
-    std::array<char, 4096> buf{};
-    for (;;) {
-        const auto n = ::recv(notify_fd_, buf.data(), buf.size(), 0);
-        if (n <= 0) {
-            break;
-        }
-        notifications_.emplace_back(buf.data(), static_cast<std::size_t>(n));
-    }
+    std::lock_guard lock(mutex_);
     return notifications_;
 }
 
@@ -270,6 +284,7 @@ DaemonProcess::~DaemonProcess()
     if (pid_ > 0) {
         stop(10s);
     }
+    reader_ = {}; // joins the reader before its socket closes
     ::close(notify_fd_);
 }
 

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace nswatch::test {
@@ -83,10 +84,16 @@ public:
 
 private:
     void wait_ready();
+    void read_notifications(const std::stop_token& stop);
     TempDirectory dir_;
     int notify_fd_ = -1;
     pid_t pid_ = -1;
+    std::mutex mutex_;
+    std::condition_variable notified_;
     std::vector<std::string> notifications_;
+    // Drains the notify socket all the time, as systemd does: sd_notify
+    // blocks once a datagram socket's queue (10 messages) is full.
+    std::jthread reader_;
 };
 
 struct ReceivedSignal {

@@ -96,3 +96,24 @@ TEST_CASE("SIGTERM stops the daemon promptly with exit status 0", "[integration]
     CHECK(status);
     CHECK(daemon.log().find("stopped") != std::string::npos);
 }
+
+TEST_CASE("any local user may read; only root may call Watch (shipped bus policy)", "[integration][lifecycle]")
+{
+    DaemonFixture f;
+    auto as_nobody = [&](const std::string& args) {
+        return run_shell("setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address=" + f.bus.address() +
+                         " " + args);
+    };
+    const auto list = as_nobody("call org.nswatch1 /org/nswatch1 org.nswatch1.Manager ListNamespaces");
+    CHECK(list.status == 0);
+    CHECK(list.output.find("\"default\"") != std::string::npos);
+    CHECK(as_nobody("call org.nswatch1 /org/nswatch1/netns/default org.nswatch1.Namespace GetState").status == 0);
+    CHECK(as_nobody("get-property org.nswatch1 /org/nswatch1 org.nswatch1.Manager NamespaceCount").output == "u 1\n");
+
+    const auto watch = as_nobody("call org.nswatch1 /org/nswatch1 org.nswatch1.Manager Watch s /proc/1/ns/net");
+    CHECK(watch.status != 0);
+    CHECK(watch.output.find("Access denied") != std::string::npos); // busctl words org.freedesktop.DBus.Error.AccessDenied so
+    const auto unwatch = as_nobody("call org.nswatch1 /org/nswatch1 org.nswatch1.Manager Unwatch s default");
+    CHECK(unwatch.status != 0);
+    CHECK(unwatch.output.find("Access denied") != std::string::npos);
+}
