@@ -89,7 +89,7 @@ struct Daemon::Impl {
         const auto count = registry.exported();
         if (count != last_status_count) {
             last_status_count = count;
-            sd_notifyf(0, "STATUS=Monitoring %zu network namespaces", count);
+            sd_notifyf(0, "STATUS=Monitoring %zu network namespace%s", count, count == 1 ? "" : "s");
         }
     }
 

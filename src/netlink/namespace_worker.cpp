@@ -9,6 +9,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <poll.h>
+#include <pthread.h>
 
 #include <spdlog/spdlog.h>
 
@@ -212,6 +213,8 @@ NetlinkSocket NamespaceWorker::open_socket() const
 void NamespaceWorker::run(const std::stop_token& stop)
 {
     std::stop_callback wake(stop, [this] { channel_->worker_bell.signal(); });
+    // "nsw:<name>" (15 characters at most) shows in top -H, ps -L and gdb.
+    ::pthread_setname_np(::pthread_self(), ("nsw:" + identity_.name).substr(0, 15).c_str());
     NamespaceTracker tracker;
     WorkerOutbox outbox(*channel_, hub_);
     auto delay = options_.backoff_initial;

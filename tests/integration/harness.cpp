@@ -189,7 +189,8 @@ PrivateBus::~PrivateBus()
     }
 }
 
-DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args)
+DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args,
+                             std::vector<std::string> extra_env)
 {
     const std::string binary = setting("NSWATCHD", NSWATCH_DEFAULT_NSWATCHD);
     const std::string notify_path = dir_.path() + "/notify";
@@ -213,6 +214,7 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> ext
     }
     env.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus.address());
     env.push_back("NOTIFY_SOCKET=" + notify_path);
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
     auto argv = c_strings(args);
     auto envp = c_strings(env);
     const std::string log_path = dir_.path() + "/daemon.log";
@@ -271,6 +273,16 @@ void DaemonProcess::wait_ready()
         }
         notified_.wait_for(lock, 200ms); // bounded: also notices an early exit
     }
+}
+
+std::vector<std::string> DaemonProcess::wait_notifications(const std::function<bool(const std::vector<std::string>&)>& done,
+                                                            std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(mutex_);
+    if (!notified_.wait_for(lock, timeout, [&] { return done(notifications_); })) {
+        throw failure("expected sd_notify messages did not arrive in time");
+    }
+    return notifications_;
 }
 
 std::vector<std::string> DaemonProcess::notifications()

@@ -66,7 +66,8 @@ private:
 class DaemonProcess {
 public:
     // Starts nswatchd (path from $NSWATCHD) on `bus` and waits for READY=1.
-    explicit DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args = {});
+    explicit DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args = {},
+                           std::vector<std::string> extra_env = {});
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;
     ~DaemonProcess();
@@ -80,6 +81,9 @@ public:
     int stop(std::chrono::milliseconds timeout);
     // Every sd_notify datagram received so far.
     std::vector<std::string> notifications();
+    // Waits until `done` holds for the datagrams received; throws on timeout.
+    std::vector<std::string> wait_notifications(const std::function<bool(const std::vector<std::string>&)>& done,
+                                                std::chrono::milliseconds timeout = kTimeout);
     [[nodiscard]] std::string log() const;
 
 private:

@@ -2,6 +2,7 @@
 // errors are D-Bus errors; SIGTERM stops cleanly.
 #include "fixture.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -117,3 +118,23 @@ TEST_CASE("any local user may read; only root may call Watch (shipped bus policy
     CHECK(unwatch.status != 0);
     CHECK(unwatch.output.find("Access denied") != std::string::npos);
 }
+
+TEST_CASE("with WATCHDOG_USEC set the daemon pings systemd at half the interval", "[integration][lifecycle]")
+{
+    PrivateBus bus;
+    DaemonProcess daemon(bus, {}, {"WATCHDOG_USEC=400000"});
+    auto pings = [](const std::vector<std::string>& all) {
+        return std::count_if(all.begin(), all.end(), [](const std::string& n) { return n == "WATCHDOG=1"; });
+    };
+    const auto first = Clock::now();
+    daemon.wait_notifications([&](const auto& all) { return pings(all) >= 1; });
+    const auto after_one = Clock::now();
+    daemon.wait_notifications([&](const auto& all) { return pings(all) >= 4; });
+    const auto interval = (Clock::now() - after_one) / 3;
+    CHECK(interval > 150ms); // 200 ms expected: not a busy loop...
+    CHECK(interval < 400ms); // ...and never as late as the watchdog's limit
+    CHECK(after_one - first < 400ms);
+    const auto all = daemon.notifications();
+    CHECK(std::find(all.begin(), all.end(), "STATUS=Monitoring 1 network namespace") != all.end());
+}
+
