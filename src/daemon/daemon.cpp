@@ -19,6 +19,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <system_error>
 
 namespace nswatch {
@@ -59,6 +60,17 @@ UniqueFd make_watchdog_timer()
     return fd;
 }
 
+RegistryOptions registry_options(const DaemonOptions& options)
+{
+    RegistryOptions out;
+    out.worker.netlink.receive_buffer_bytes = options.receive_buffer_bytes;
+    out.queue_capacity = options.queue_capacity;
+    if (const char* name = std::getenv("NSWATCH_TEST_FAIL_NAMESPACE")) {
+        out.inject_failure_in = name;
+    }
+    return out;
+}
+
 std::unique_ptr<sdbus::IConnection> connect(bool session)
 {
     return session ? sdbus::createSessionBusConnection() : sdbus::createSystemBusConnection();
@@ -69,8 +81,7 @@ std::unique_ptr<sdbus::IConnection> connect(bool session)
 struct Daemon::Impl {
     explicit Impl(const DaemonOptions& options)
         : connection(connect(options.session_bus)),
-          registry(*connection, hub,
-                   RegistryOptions{WorkerOptions{NetlinkOptions{options.receive_buffer_bytes}}, options.queue_capacity}),
+          registry(*connection, hub, registry_options(options)),
           watcher(options.netns_dir), signals(make_signalfd()), watchdog(make_watchdog_timer())
     {
         const auto host = open_net_namespace("/proc/self/ns/net");

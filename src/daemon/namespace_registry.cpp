@@ -63,7 +63,9 @@ void NamespaceRegistry::add(const NamespaceIdentity& identity)
     entry->identity = identity;
     entry->path = namespace_object_path(identity.name);
     entry->channel = std::make_shared<WorkerChannel>(options_.queue_capacity);
-    entry->worker = std::make_unique<NamespaceWorker>(identity, entry->channel, hub_, options_.worker);
+    WorkerOptions worker_options = options_.worker;
+    worker_options.inject_failure_once = identity.name == options_.inject_failure_in;
+    entry->worker = std::make_unique<NamespaceWorker>(identity, entry->channel, hub_, worker_options);
     spdlog::info("monitoring network namespace {} ({}, inode {})", identity.name, identity.path, identity.inode);
     identities_[identity.name] = identity;
     entries_[identity.name] = std::move(entry);

@@ -32,6 +32,7 @@ struct RegistryOptions {
     WorkerOptions worker;
     std::size_t queue_capacity = 4096; // messages per worker ring
     std::size_t max_batch = 256;       // events per Events signal
+    std::string inject_failure_in;     // test hook: NSWATCH_TEST_FAIL_NAMESPACE
 };
 
 class NamespaceRegistry final : public ManagerBackend {

@@ -37,8 +37,10 @@ struct CallbackFree {
 // or a socket error (throws). Worker thread only.
 class Session {
 public:
-    Session(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker, WorkerOutbox& outbox)
-        : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), cb_(nl_cb_alloc(NL_CB_DEFAULT))
+    Session(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker, WorkerOutbox& outbox,
+            bool& inject_failure)
+        : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), inject_failure_(inject_failure),
+          cb_(nl_cb_alloc(NL_CB_DEFAULT))
     {
         if (!cb_) {
             throw NetlinkError("nl_cb_alloc", NLE_NOMEM);
@@ -80,6 +82,10 @@ private:
             self->dump_interrupted_ = true;
         }
         spdlog::trace("[{}] netlink message type {}", self->name_, nlmsg_hdr(msg)->nlmsg_type);
+        if (self->inject_failure_ && !self->tracker_.dumping() && self->tracker_.dumps_completed() > 0) {
+            self->injected_ = true; // thrown in receive(): never through libnl's C frames
+            return NL_STOP;
+        }
         if (auto update = parse_route_message(msg)) {
             if (auto event = self->tracker_.apply(*update, realtime_usec())) {
                 self->outbox_.event(std::move(*event));
@@ -138,6 +144,10 @@ private:
     {
         for (;;) {
             const int rc = nl_recvmsgs_report(socket_.get(), cb_.get());
+            if (injected_) {
+                inject_failure_ = false;
+                throw NetlinkError("injected failure (NSWATCH_TEST_FAIL_NAMESPACE)", NLE_FAILURE);
+            }
             if (step_done_) {
                 finish_step();
             }
@@ -159,6 +169,8 @@ private:
     NetlinkSocket socket_;
     NamespaceTracker& tracker_;
     WorkerOutbox& outbox_;
+    bool& inject_failure_;
+    bool injected_ = false;
     std::unique_ptr<nl_cb, CallbackFree> cb_;
     std::string reason_;
     std::size_t step_ = 0;
@@ -218,11 +230,12 @@ void NamespaceWorker::run(const std::stop_token& stop)
     NamespaceTracker tracker;
     WorkerOutbox outbox(*channel_, hub_);
     auto delay = options_.backoff_initial;
+    bool inject_failure = options_.inject_failure_once;
     while (!stop.stop_requested()) {
         const auto dumps_before = tracker.dumps_completed();
         const auto started = std::chrono::steady_clock::now();
         try {
-            Session session(identity_.name, open_socket(), tracker, outbox);
+            Session session(identity_.name, open_socket(), tracker, outbox, inject_failure);
             // After a failure the first dump is diffed against what clients saw.
             session.run(stop, channel_->worker_bell, dumps_before > 0 ? "restart" : "");
             return; // stopped

@@ -28,6 +28,9 @@ struct WorkerOptions {
     NetlinkOptions netlink;
     std::chrono::milliseconds backoff_initial{100};
     std::chrono::milliseconds backoff_max{30'000};
+    // Test hook (NSWATCH_TEST_FAIL_NAMESPACE): fail the socket once, on the
+    // first notification after the initial dump.
+    bool inject_failure_once = false;
 };
 
 class NamespaceWorker {

@@ -348,6 +348,8 @@ SignalRecorder::SignalRecorder(const std::string& address)
             s.object = path;
         } else if (s.member == "Resynced") {
             msg >> s.name >> s.seq >> s.reason;
+        } else if (s.member == "PropertiesChanged") {
+            msg >> s.name >> s.changed;
         }
         std::lock_guard lock(mutex_);
         signals_.push_back(std::move(s));

@@ -109,6 +109,7 @@ struct ReceivedSignal {
     std::vector<DbusEvent> events;    // Events
     std::uint64_t seq = 0;            // Resynced
     std::string reason;               // Resynced
+    std::map<std::string, sdbus::Variant> changed; // PropertiesChanged (name = interface)
     Clock::time_point received;
 };
 

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <set>
+
 using namespace nswatch;
 using namespace nswatch::test;
 
@@ -138,3 +140,53 @@ TEST_CASE("with WATCHDOG_USEC set the daemon pings systemd at half the interval"
     CHECK(std::find(all.begin(), all.end(), "STATUS=Monitoring 1 network namespace") != all.end());
 }
 
+
+TEST_CASE("a failed worker shows State failed, restarts, and emits what it missed", "[integration][lifecycle]")
+{
+    const auto ns = unique_name("nsx");
+    PrivateBus bus;
+    DaemonProcess daemon(bus, {}, {"NSWATCH_TEST_FAIL_NAMESPACE=" + ns});
+    SignalRecorder recorder(bus.address());
+    Caller caller(bus.address());
+    daemon.sh("ip netns add " + ns);
+    const auto path = recorder.wait_for([&](const ReceivedSignal& s) {
+        return s.member == "NamespaceAdded" && s.name == ns;
+    }).object;
+    auto state_became = [&](const std::string& value) {
+        return [&, value](const ReceivedSignal& s) {
+            return s.member == "PropertiesChanged" && s.path == path && s.changed.count("State") != 0 &&
+                   s.changed.at("State").get<std::string>() == value;
+        };
+    };
+    // The first notification after the initial dump kills the socket: the
+    // creation of this pair is read by nobody until the worker is back.
+    daemon.sh("ip -n " + ns + " link add fa type veth peer name fb");
+    recorder.wait_for(state_became("failed"));
+    const auto resynced = recorder.wait_for([&](const ReceivedSignal& s) {
+        return s.member == "Resynced" && s.name == ns;
+    });
+    CHECK(resynced.reason == "restart");
+    recorder.wait_for(state_became("monitoring"));
+    CHECK(caller.namespace_property(path, "State").get<std::string>() == "monitoring");
+
+    // What happened while it was down arrived as ordinary events, gapless.
+    const auto events = recorder.events_of(ns);
+    std::set<std::string> added;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        CHECK(events[i].get<0>() == i + 1);
+        if (events[i].get<2>() == "link-added") {
+            added.insert(events[i].get<4>().at("name").get<std::string>());
+        }
+    }
+    CHECK(added == std::set<std::string>{"fa", "fb"});
+    CHECK(resynced.seq == events.size());
+    CHECK(caller.get_state(path).second.size() == 3); // lo, fa, fb
+    CHECK(daemon.log().find("injected failure") != std::string::npos);
+
+    // And it keeps following changes.
+    daemon.sh("ip -n " + ns + " link set fa mtu 1280");
+    recorder.wait_for([&](const ReceivedSignal& s) {
+        return s.member == "Events" && s.name == ns && s.events.back().get<4>().at("mtu").get<std::uint32_t>() == 1280;
+    });
+    daemon.sh("ip netns del " + ns);
+}
