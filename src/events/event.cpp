@@ -1,5 +1,6 @@
 #include "events/event.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace nswatch {
@@ -7,9 +8,9 @@ namespace nswatch {
 namespace {
 struct TypeName {
     std::string_view operator()(const Link&) const noexcept { return "link"; }
-};
-struct IfIndex {
-    std::int32_t operator()(const Link& link) const noexcept { return link.ifindex; }
+    std::string_view operator()(const Qdisc&) const noexcept { return "qdisc"; }
+    std::string_view operator()(const TcClass&) const noexcept { return "class"; }
+    std::string_view operator()(const Filter&) const noexcept { return "filter"; }
 };
 } // namespace
 
@@ -20,7 +21,21 @@ std::string_view object_type_name(const KernelObject& object) noexcept
 
 std::int32_t object_ifindex(const KernelObject& object) noexcept
 {
-    return std::visit(IfIndex{}, object);
+    return std::visit([](const auto& o) { return o.ifindex; }, object);
+}
+
+std::string format_tc_handle(std::uint32_t handle)
+{
+    if (handle == kTcRoot) {
+        return "root";
+    }
+    char text[24];
+    if ((handle & 0xffffU) == 0) {
+        std::snprintf(text, sizeof text, "%x:", handle >> 16);
+    } else {
+        std::snprintf(text, sizeof text, "%x:%x", handle >> 16, handle & 0xffffU);
+    }
+    return text;
 }
 
 std::string event_type_name(const ObjectEvent& event)

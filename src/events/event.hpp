@@ -2,6 +2,7 @@
 // What a worker tells the bus thread. Plain values only: libnl types never
 // cross into this layer.
 #include "nswatch/link.hpp"
+#include "nswatch/tc.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -13,9 +14,10 @@ namespace nswatch {
 
 class NamespaceState;
 
-// Every kind of kernel object a namespace holds. Qdiscs, classes and filters
-// join this variant when traffic control is followed.
-using KernelObject = std::variant<Link>;
+// Every kind of kernel object a namespace holds. The order matters: it is
+// the order of ObjectKey::type, so within a link its qdiscs sort before its
+// classes, and those before its filters (parents before children).
+using KernelObject = std::variant<Link, Qdisc, TcClass, Filter>;
 
 enum class Change : std::uint8_t { Added, Changed, Removed };
 
@@ -30,7 +32,7 @@ struct ObjectEvent {
 
 // "link-added", "link-changed", … as the D-Bus contract spells them.
 std::string event_type_name(const ObjectEvent& event);
-// "link", … : the snapshot object type.
+// "link", "qdisc", "class", "filter": the snapshot object type.
 std::string_view object_type_name(const KernelObject& object) noexcept;
 std::int32_t object_ifindex(const KernelObject& object) noexcept;
 

@@ -6,11 +6,13 @@
 //  - a worker's dump table: the kernel's view being rebuilt by a (re)dump;
 //  - the bus thread's mirror: what clients were told, answering GetState.
 #include "events/event.hpp"
+#include "events/refresh_scope.hpp"
 
 #include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace nswatch {
@@ -37,15 +39,27 @@ public:
     // must see: Added, Changed (only if a reported attribute differs), or none.
     std::optional<ObjectEvent> upsert(const KernelObject& object, std::uint64_t time_usec);
 
-    // The kernel reports `object` as gone. Returns Removed with the last known
-    // attributes, or none if it was not known.
-    std::optional<ObjectEvent> erase(const KernelObject& object, std::uint64_t time_usec);
+    // The kernel reports `object` as gone. Returns Removed events, with the
+    // last known attributes, for it and for everything that hung under it,
+    // children first: the kernel does not report those itself.
+    //  - a link: all its qdiscs, classes and filters;
+    //  - a qdisc: its classes, the filters attached to it or its classes,
+    //    and the qdiscs grafted below it (recursively);
+    //  - a class: the filters and qdiscs attached to it (recursively);
+    //  - a filter with handle 0 (the whole filter protocol): every filter of
+    //    that parent, chain, priority and protocol (0 matches any).
+    std::vector<ObjectEvent> erase(const KernelObject& object, std::uint64_t time_usec);
+
+    // Makes everything within `scope` what `fresh` says (fresh holds only
+    // objects within scope). Returns the events, removals first.
+    std::vector<ObjectEvent> replace_scope(const RefreshScope& scope, const NamespaceState& fresh,
+                                           std::uint64_t time_usec);
 
     // Applies an event produced by upsert/erase/diff_to (the bus mirror).
     void apply(const ObjectEvent& event);
 
-    // The events that turn this state into `target`, in key order: removals
-    // first, then additions and changes.
+    // The events that turn this state into `target`: removals first
+    // (children before parents), then additions and changes (parents first).
     [[nodiscard]] std::vector<ObjectEvent> diff_to(const NamespaceState& target, std::uint64_t time_usec) const;
 
     [[nodiscard]] std::vector<KernelObject> objects() const;
@@ -55,6 +69,8 @@ public:
     bool operator==(const NamespaceState&) const = default;
 
 private:
+    void collect_subtree(const KernelObject& object, std::set<ObjectKey>& keys) const;
+
     std::map<ObjectKey, KernelObject> objects_;
 };
 

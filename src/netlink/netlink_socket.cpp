@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
-#include <netlink/route/rtnl.h>
+#include <netlink/msg.h>
 #include <netlink/socket.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -107,14 +107,38 @@ NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOption
         check(nl_connect(raw, NETLINK_ROUTE), "nl_connect");
     } // back home: the socket stays bound to the namespace it was made in
     raise_receive_buffer(socket.fd(), options.receive_buffer_bytes);
-    check(nl_socket_add_memberships(raw, RTNLGRP_LINK, 0), "nl_socket_add_memberships");
+    check(nl_socket_add_memberships(raw, RTNLGRP_LINK, RTNLGRP_TC, 0), "nl_socket_add_memberships");
+    nl_socket_disable_auto_ack(raw); // dumps end with NLMSG_DONE; no ACKs wanted
     check(nl_socket_set_nonblocking(raw), "nl_socket_set_nonblocking");
     return socket;
 }
 
-void NetlinkSocket::request_dump(int type)
+std::uint32_t NetlinkSocket::request_dump(int type, std::int32_t ifindex, std::uint32_t parent)
 {
-    check(nl_rtgen_request(sock_.get(), type, AF_UNSPEC, NLM_F_DUMP), "dump request");
+    std::unique_ptr<nl_msg, decltype(&nlmsg_free)> msg(nlmsg_alloc_simple(type, NLM_F_DUMP), &nlmsg_free);
+    if (!msg) {
+        throw NetlinkError("nlmsg_alloc", NLE_NOMEM);
+    }
+    if (type == RTM_GETLINK) {
+        ifinfomsg ifi{};
+        ifi.ifi_family = AF_UNSPEC;
+        check(nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO), "nlmsg_append");
+    } else {
+        tcmsg tcm{};
+        tcm.tcm_family = AF_UNSPEC;
+        tcm.tcm_ifindex = ifindex;
+        tcm.tcm_parent = parent;
+        check(nlmsg_append(msg.get(), &tcm, sizeof tcm, NLMSG_ALIGNTO), "nlmsg_append");
+    }
+    nl_complete_msg(sock_.get(), msg.get());
+    const std::uint32_t seq = nlmsg_hdr(msg.get())->nlmsg_seq;
+    check(nl_send(sock_.get(), msg.get()), "dump request");
+    return seq;
+}
+
+std::uint32_t NetlinkSocket::local_port() const noexcept
+{
+    return nl_socket_get_local_port(sock_.get());
 }
 
 } // namespace nswatch

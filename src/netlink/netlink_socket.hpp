@@ -4,6 +4,7 @@
 // Ownership: owns the nl_sock and its fd; destroying it closes the socket,
 // which is what lets the kernel free a deleted namespace. One per thread
 // (libnl sockets are not thread-safe).
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -28,7 +29,7 @@ struct NetlinkOptions {
 class NetlinkSocket {
 public:
     // Enters the namespace behind netns_fd on the calling thread, creates a
-    // non-blocking socket subscribed to link (and tc) notifications there,
+    // non-blocking socket subscribed to link and tc notifications there,
     // and returns the thread to its own namespace before returning or
     // throwing. Throws NetlinkError or std::system_error.
     static NetlinkSocket open_in_namespace(int netns_fd, const NetlinkOptions& options);
@@ -36,8 +37,11 @@ public:
     [[nodiscard]] nl_sock* get() const noexcept { return sock_.get(); }
     [[nodiscard]] int fd() const noexcept;
 
-    // Sends an RTM_GET* dump request for message type `type` (e.g. RTM_GETLINK).
-    void request_dump(int type);
+    // Sends a dump request: RTM_GETLINK, RTM_GETQDISC (whole namespace),
+    // RTM_GETTCLASS (one link), RTM_GETTFILTER (one link and parent).
+    // Returns the request's sequence number, which its replies carry.
+    std::uint32_t request_dump(int type, std::int32_t ifindex = 0, std::uint32_t parent = 0);
+    [[nodiscard]] std::uint32_t local_port() const noexcept;
 
 private:
     struct Free {

@@ -1,5 +1,7 @@
 #include "netlink/route_parser.hpp"
 
+#include "netlink/tc_parser.hpp"
+
 #include <netlink/msg.h>
 #include <netlink/object.h>
 #include <netlink/route/link.h>
@@ -68,7 +70,7 @@ std::optional<KernelUpdate> parse_route_message(nl_msg* msg)
         }
         ctx.removed = hdr->nlmsg_type == RTM_DELLINK;
         break;
-    default: return std::nullopt;
+    default: return parse_tc_message(hdr, system_tc_units());
     }
     if (nl_msg_parse(msg, &on_object, &ctx) < 0) {
         return std::nullopt;

@@ -14,9 +14,10 @@ struct KernelUpdate {
     KernelObject object;
 };
 
-// Pure: returns nothing for messages nswatch does not follow (other types,
-// per-family link messages such as AF_BRIDGE port or AF_INET6 info, which
-// are not the link itself).
+// Pure: links (RTM_*LINK) and tc objects (RTM_*QDISC, RTM_*TCLASS,
+// RTM_*TFILTER). Returns nothing for messages nswatch does not follow (other
+// types, per-family link messages such as AF_BRIDGE port or AF_INET6 info,
+// which are not the link itself).
 std::optional<KernelUpdate> parse_route_message(nl_msg* msg);
 
 } // namespace nswatch

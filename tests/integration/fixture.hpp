@@ -23,7 +23,7 @@ struct DaemonFixture {
     {
         recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "NamespaceRemoved" && s.name == name; });
     }
-    // Waits for an event of `type` in namespace `ns` whose link is named `link`.
+    // Waits for an event of `type` (link-*) in namespace `ns` whose link is named `link`.
     DbusEvent wait_event(const std::string& ns, const std::string& type, const std::string& link,
                          const std::function<bool(const Attributes&)>& also = nullptr)
     {
@@ -33,7 +33,8 @@ struct DaemonFixture {
                 return false;
             }
             for (const auto& e : s.events) {
-                if (e.get<2>() == type && e.get<4>().at("name").get<std::string>() == link &&
+                if (e.get<2>() == type && e.get<4>().count("name") != 0 &&
+                    e.get<4>().at("name").get<std::string>() == link &&
                     (!also || also(e.get<4>()))) {
                     found = e;
                     return true;
