@@ -17,10 +17,32 @@ void apply_to(NamespaceState& table, const KernelUpdate& update, std::uint64_t t
     }
 }
 
+// Every place on link `ifindex` where filters of the qdisc with `major` can
+// hang: the qdisc, its classes, and both hooks of a clsact/ingress qdisc.
+void filter_parents_with_major(const NamespaceState& state, std::int32_t ifindex, std::uint32_t major,
+                               RefreshScope& scope)
+{
+    for (const auto& object : state.objects()) {
+        if (object_ifindex(object) != ifindex) {
+            continue;
+        }
+        if (const auto* q = std::get_if<Qdisc>(&object); q != nullptr && tc_major(q->handle) == major) {
+            scope.filter_parents.insert({ifindex, q->handle});
+        } else if (const auto* c = std::get_if<TcClass>(&object); c != nullptr && tc_major(c->handle) == major) {
+            scope.filter_parents.insert({ifindex, c->handle});
+        }
+    }
+    if (major == tc_major(kTcIngressParent)) {
+        scope.filter_parents.insert({ifindex, kTcIngressParent});
+        scope.filter_parents.insert({ifindex, kTcEgressParent});
+    }
+}
+
 // Notifications after which the kernel may have changed tc state without
 // telling: a link going up or down (a default qdisc is attached), a qdisc
 // added or deleted (a default qdisc returns, tbf grows a class), a filter
-// added or deleted (u32 hash tables, the protocol entry).
+// added or deleted (the protocol entry, u32 hash tables — which u32 shares
+// among all filters of one qdisc, so every parent of that qdisc is re-read).
 RefreshScope silent_changes_after(const KernelUpdate& update, const NamespaceState& before)
 {
     RefreshScope scope;
@@ -38,6 +60,7 @@ RefreshScope silent_changes_after(const KernelUpdate& update, const NamespaceSta
         scope.links.insert(ifindex);
     } else if (const auto* filter = std::get_if<Filter>(&update.object)) {
         scope.filter_parents.insert({ifindex, filter->parent});
+        filter_parents_with_major(before, ifindex, tc_major(filter->parent), scope);
     }
     return scope;
 }

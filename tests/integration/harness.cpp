@@ -382,6 +382,18 @@ ReceivedSignal SignalRecorder::wait_for(const std::function<bool(const ReceivedS
     }
 }
 
+std::size_t SignalRecorder::count()
+{
+    std::lock_guard lock(mutex_);
+    return signals_.size();
+}
+
+bool SignalRecorder::wait_for_more(std::size_t seen, std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return signals_.size() > seen; });
+}
+
 std::vector<ReceivedSignal> SignalRecorder::all()
 {
     std::lock_guard lock(mutex_);

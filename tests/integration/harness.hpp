@@ -124,6 +124,9 @@ public:
     // Waits until a recorded signal satisfies `match`; throws on timeout.
     ReceivedSignal wait_for(const std::function<bool(const ReceivedSignal&)>& match, std::chrono::milliseconds timeout = kTimeout);
     std::vector<ReceivedSignal> all();
+    [[nodiscard]] std::size_t count();
+    // Waits until more than `seen` signals were received; false on timeout.
+    bool wait_for_more(std::size_t seen, std::chrono::milliseconds timeout = kTimeout);
     // The events of namespace `name`, in the order received.
     std::vector<DbusEvent> events_of(const std::string& name);
 
