@@ -97,6 +97,9 @@ int NetlinkSession::on_finish(nl_msg* msg, void* arg)
     auto* self = static_cast<NetlinkSession*>(arg);
     if (nlmsg_hdr(msg)->nlmsg_seq == self->request_seq_) {
         self->step_done_ = true;
+    } else if (self->resend_after_done_) {
+        self->resend_after_done_ = false; // the dump that blocked ours is over
+        self->resend_ = true;
     }
     return NL_STOP;
 }
@@ -105,9 +108,19 @@ int NetlinkSession::on_error(sockaddr_nl* /*who*/, nlmsgerr* error, void* arg)
 {
     auto* self = static_cast<NetlinkSession*>(arg);
     if (error->msg.nlmsg_seq == self->request_seq_) {
-        // A dump the kernel refuses (e.g. the link just vanished) has nothing to add.
-        spdlog::debug("[{}] dump request refused: {}", self->name_, std::strerror(-error->error));
-        self->step_done_ = true;
+        if (error->error == -ENOBUFS) {
+            // The dump started but its first part did not fit: the kernel
+            // keeps it running and ends it with NLMSG_DONE as usual.
+            spdlog::debug("[{}] dump delayed by a full receive buffer", self->name_);
+        } else if (error->error == -EBUSY) {
+            // Another dump of ours still runs: ask again once it is done.
+            spdlog::warn("[{}] dump request refused while another runs; retrying after it", self->name_);
+            self->resend_after_done_ = true;
+        } else {
+            // A dump the kernel refuses (e.g. the link just vanished) has nothing to add.
+            spdlog::debug("[{}] dump request refused: {}", self->name_, std::strerror(-error->error));
+            self->step_done_ = true;
+        }
     } else {
         spdlog::warn("[{}] unexpected netlink error: {}", self->name_, std::strerror(-error->error));
     }
@@ -237,6 +250,10 @@ void NetlinkSession::receive()
         }
         if (step_done_) {
             finish_step();
+        }
+        if (resend_) {
+            resend_ = false;
+            send_front();
         }
         if (rc > 0 || rc == -NLE_DUMP_INTR) {
             continue; // DUMP_INTR was seen per message and is handled at the step's end

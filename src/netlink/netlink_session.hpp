@@ -69,6 +69,8 @@ private:
     std::deque<DumpRequest> requests_;
     std::uint32_t request_seq_ = 0; // seq of the dump request in flight
     bool step_done_ = false;
+    bool resend_after_done_ = false; // our request met EBUSY: resend after the running dump's DONE
+    bool resend_ = false;
     bool dump_interrupted_ = false;
     std::string reason_;             // of the running full dump
     bool full_pending_ = false;      // a full re-dump waits for the running step

@@ -35,6 +35,8 @@ int NetlinkSocket::fd() const noexcept
 
 namespace {
 
+constexpr std::size_t kReceiveBufferBytes = 64 * 1024;
+
 void check(int rc, const char* what)
 {
     if (rc < 0) {
@@ -109,6 +111,12 @@ NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOption
     raise_receive_buffer(socket.fd(), options.receive_buffer_bytes);
     check(nl_socket_add_memberships(raw, RTNLGRP_LINK, RTNLGRP_TC, 0), "nl_socket_add_memberships");
     nl_socket_disable_auto_ack(raw); // dumps end with NLMSG_DONE; no ACKs wanted
+    // No MSG_PEEK: with a dump running and the buffer full, each peek makes
+    // the kernel retry the dump, fail with ENOBUFS and fail the following
+    // read, which consumes nothing — a livelock. A fixed buffer is enough:
+    // the kernel caps dump datagrams at 32 KiB.
+    nl_socket_disable_msg_peek(raw);
+    check(nl_socket_set_msg_buf_size(raw, kReceiveBufferBytes), "nl_socket_set_msg_buf_size");
     check(nl_socket_set_nonblocking(raw), "nl_socket_set_nonblocking");
     return socket;
 }

@@ -59,11 +59,16 @@ void WorkerOutbox::flush(const std::function<std::shared_ptr<const NamespaceStat
         }
         backlog_.pop_front();
     }
-    if (repair_owed_ && make_snapshot) {
-        WorkerMessage message(StateSnapshot{make_snapshot(), "queue-full"});
-        if (push(message)) {
-            repair_owed_ = false;
-        }
+    if (!repair_owed_ || !make_snapshot) {
+        return;
+    }
+    auto state = make_snapshot();
+    if (!state) {
+        return; // no consistent view right now (a dump runs): its end repairs
+    }
+    WorkerMessage message(StateSnapshot{std::move(state), "queue-full"});
+    if (push(message)) {
+        repair_owed_ = false;
     }
 }
 

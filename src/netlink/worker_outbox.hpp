@@ -30,7 +30,7 @@ public:
 
     // Called when the worker's bell rang: moves the backlog into the ring and,
     // if a repair is owed and room allows, pushes make_snapshot() as a
-    // "queue-full" snapshot.
+    // "queue-full" snapshot (none if it returns null: no consistent view now).
     void flush(const std::function<std::shared_ptr<const NamespaceState>()>& make_snapshot);
 
     [[nodiscard]] bool backlog_empty() const noexcept { return backlog_.empty(); }

@@ -67,3 +67,16 @@ TEST_CASE("snapshots and status are never dropped and keep their order", "[unit]
     CHECK(outbox.backlog_empty());
     CHECK(channel.dropped.load() == 0);
 }
+
+TEST_CASE("no repair snapshot is sent while no consistent view exists", "[unit][outbox]")
+{
+    EventHub hub;
+    WorkerChannel channel(1);
+    WorkerOutbox outbox(channel, hub);
+    outbox.event(added(1));
+    outbox.event(added(2)); // dropped: repair owed
+    REQUIRE(channel.ring.try_pop());
+    outbox.flush([] { return std::shared_ptr<const NamespaceState>(); }); // a dump runs
+    CHECK(outbox.repair_owed());
+    CHECK_FALSE(channel.ring.try_pop());
+}
