@@ -1,0 +1,149 @@
+#include "ctl/commands.hpp"
+
+#include "ctl/format.hpp"
+#include "ctl/proxies.hpp"
+#include "ctl/table.hpp"
+#include "nswatch/tc.hpp"
+
+#include <cstdio>
+#include <map>
+
+namespace nswatch::ctl {
+
+namespace {
+
+std::string attr_text(const Attributes& a, const char* key)
+{
+    auto it = a.find(key);
+    return it == a.end() ? "" : it->second.get<std::string>();
+}
+
+std::uint32_t attr_u32(const Attributes& a, const char* key)
+{
+    auto it = a.find(key);
+    return it == a.end() ? 0 : it->second.get<std::uint32_t>();
+}
+
+} // namespace
+
+void run_list(sdbus::IConnection& connection, bool json)
+{
+    ManagerProxy manager(connection);
+    Table table({"NAME", "SOURCE", "INODE", "STATE", "PATH"});
+    for (const auto& row : manager.ListNamespaces()) {
+        NamespaceProxy ns(connection, row.get<1>());
+        const auto state = ns.State();
+        const auto path = ns.Path();
+        if (json) {
+            std::printf("{\"name\":%s,\"object\":%s,\"source\":%s,\"inode\":%llu,\"state\":%s,\"path\":%s}\n",
+                        json_string(row.get<0>()).c_str(), json_string(row.get<1>()).c_str(),
+                        json_string(row.get<2>()).c_str(), static_cast<unsigned long long>(row.get<3>()),
+                        json_string(state).c_str(), json_string(path).c_str());
+        } else {
+            table.add({row.get<0>(), row.get<2>(), std::to_string(row.get<3>()), state, path});
+        }
+    }
+    if (!json) {
+        table.print();
+        std::printf("\n%zu namespace%s listed.\n", table.size(), table.size() == 1 ? "" : "s");
+    }
+}
+
+void run_show(sdbus::IConnection& connection, const std::string& name, bool json)
+{
+    ManagerProxy manager(connection);
+    NamespaceProxy ns(connection, manager.GetNamespace(name));
+    const auto [seq, objects] = ns.GetState();
+    if (json) {
+        for (const auto& o : objects) {
+            std::printf("{\"namespace\":%s,\"seq\":%llu,\"type\":%s,\"ifindex\":%d,\"attrs\":%s}\n",
+                        json_string(name).c_str(), static_cast<unsigned long long>(seq),
+                        json_string(o.get<0>()).c_str(), o.get<1>(), json_attributes(o.get<2>()).c_str());
+        }
+        return;
+    }
+    std::map<std::int32_t, std::string> dev;
+    for (const auto& o : objects) {
+        if (o.get<0>() == "link") {
+            dev[o.get<1>()] = attr_text(o.get<2>(), "name");
+        }
+    }
+    auto dev_name = [&](std::int32_t ifindex) {
+        auto it = dev.find(ifindex);
+        return it == dev.end() ? std::to_string(ifindex) : it->second;
+    };
+    Table links({"IFINDEX", "NAME", "KIND", "MTU", "STATE", "OPERSTATE", "ADDRESS", "MASTER"});
+    Table qdiscs({"DEV", "KIND", "HANDLE", "PARENT", "PARAMETERS"});
+    Table classes({"DEV", "KIND", "CLASSID", "PARENT", "PARAMETERS"});
+    Table filters({"DEV", "PARENT", "PRIO", "PROTOCOL", "CHAIN", "KIND", "HANDLE", "FLOWID"});
+    for (const auto& o : objects) {
+        const auto& type = o.get<0>();
+        const auto& a = o.get<2>();
+        if (type == "link") {
+            const auto master = a.count("master") != 0 ? a.at("master").get<std::int32_t>() : 0;
+            links.add({std::to_string(o.get<1>()), attr_text(a, "name"), attr_text(a, "kind"),
+                       std::to_string(attr_u32(a, "mtu")), a.at("up").get<bool>() ? "up" : "down",
+                       attr_text(a, "operstate"), attr_text(a, "address"), master != 0 ? dev_name(master) : ""});
+        } else if (type == "qdisc" || type == "class") {
+            const auto parent = attr_u32(a, "parent");
+            (type == "qdisc" ? qdiscs : classes)
+                .add({dev_name(o.get<1>()), attr_text(a, "kind"), format_tc_handle(attr_u32(a, "handle")),
+                      parent == kTcRoot ? "root" : format_tc_handle(parent), tc_parameters_text(a)});
+        } else if (type == "filter") {
+            const auto handle = attr_u32(a, "handle");
+            const auto protocol = a.count("protocol") != 0 ? a.at("protocol").get<std::uint16_t>() : 0;
+            filters.add({dev_name(o.get<1>()), filter_parent_text(attr_u32(a, "parent")),
+                         std::to_string(attr_u32(a, "priority")), protocol_name(protocol),
+                         std::to_string(attr_u32(a, "chain")), attr_text(a, "kind"),
+                         handle == 0 ? "-" : filter_handle_text(attr_text(a, "kind"), handle),
+                         a.count("classid") != 0 ? format_tc_handle(attr_u32(a, "classid")) : "-"});
+        }
+    }
+    std::printf("Namespace %s: state %s, seq %llu, %s, inode %llu\n\n", name.c_str(), ns.State().c_str(),
+                static_cast<unsigned long long>(seq), ns.Path().c_str(), static_cast<unsigned long long>(ns.Inode()));
+    links.print();
+    const std::pair<const char*, const Table*> sections[] = {
+        {"Qdiscs", &qdiscs}, {"Classes", &classes}, {"Filters", &filters}};
+    for (const auto& [title, table] : sections) {
+        if (table->size() != 0) {
+            std::printf("\n%s:\n", title);
+            table->print();
+        }
+    }
+}
+
+void run_status(sdbus::IConnection& connection, bool json)
+{
+    ManagerProxy manager(connection);
+    const auto version = manager.Version();
+    const auto count = manager.NamespaceCount();
+    const auto published = manager.EventsPublished();
+    const auto dropped = manager.EventsDropped();
+    const auto resyncs = manager.Resyncs();
+    if (json) {
+        std::printf("{\"version\":%s,\"namespaces\":%u,\"events_published\":%llu,\"events_dropped\":%llu,"
+                    "\"resyncs\":%llu}\n",
+                    json_string(version).c_str(), count, static_cast<unsigned long long>(published),
+                    static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(resyncs));
+        return;
+    }
+    std::printf("       Version: %s\n    Namespaces: %u\n     Published: %llu events\n       Dropped: %llu events "
+                "(each repaired by a resync)\n       Resyncs: %llu\n",
+                version.c_str(), count, static_cast<unsigned long long>(published),
+                static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(resyncs));
+}
+
+void run_watch(sdbus::IConnection& connection, const std::string& path)
+{
+    ManagerProxy manager(connection);
+    const auto [name, object] = manager.Watch(path);
+    std::printf("%s %s\n", name.c_str(), object.c_str());
+}
+
+void run_unwatch(sdbus::IConnection& connection, const std::string& name)
+{
+    ManagerProxy manager(connection);
+    manager.Unwatch(name);
+}
+
+} // namespace nswatch::ctl

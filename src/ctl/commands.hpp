@@ -1,0 +1,19 @@
+#pragma once
+// nswatchctl's one-shot commands. Each prints to stdout and throws
+// sdbus::Error on a D-Bus failure (main turns it into one line and exit 1).
+#include "ctl/ctl_options.hpp"
+
+#include <sdbus-c++/IConnection.h>
+
+namespace nswatch::ctl {
+
+void run_list(sdbus::IConnection& connection, bool json);
+void run_show(sdbus::IConnection& connection, const std::string& name, bool json);
+void run_status(sdbus::IConnection& connection, bool json);
+void run_watch(sdbus::IConnection& connection, const std::string& path);
+void run_unwatch(sdbus::IConnection& connection, const std::string& name);
+
+// Follows events until interrupted (monitor.cpp).
+[[noreturn]] void run_monitor(sdbus::IConnection& connection, const std::vector<std::string>& names, bool json);
+
+} // namespace nswatch::ctl

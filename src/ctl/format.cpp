@@ -1,0 +1,235 @@
+#include "ctl/format.hpp"
+
+#include "nswatch/tc.hpp"
+
+#include <array>
+#include <cstdio>
+#include <sstream>
+
+namespace nswatch::ctl {
+
+namespace {
+
+std::uint32_t u32(const Attributes& a, const char* key)
+{
+    auto it = a.find(key);
+    return it == a.end() ? 0 : it->second.get<std::uint32_t>();
+}
+
+std::string text(const Attributes& a, const char* key)
+{
+    auto it = a.find(key);
+    return it == a.end() ? "" : it->second.get<std::string>();
+}
+
+} // namespace
+
+std::string protocol_name(std::uint16_t protocol)
+{
+    switch (protocol) {
+    case 0x0003: return "all";
+    case 0x0800: return "ip";
+    case 0x86dd: return "ipv6";
+    case 0x0806: return "arp";
+    case 0x8100: return "802.1q";
+    default: {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "0x%04x", protocol);
+        return buf;
+    }
+    }
+}
+
+namespace {
+
+// u32 filter handles read as htid:hash:node ("800:", "800::800").
+std::string u32_handle(std::uint32_t h)
+{
+    char buf[32];
+    const unsigned htid = h >> 20;
+    const unsigned hash = (h >> 12) & 0xffU;
+    const unsigned node = h & 0xfffU;
+    if (hash == 0 && node == 0) {
+        std::snprintf(buf, sizeof buf, "%x:", htid);
+    } else if (hash == 0) {
+        std::snprintf(buf, sizeof buf, "%x::%x", htid, node);
+    } else {
+        std::snprintf(buf, sizeof buf, "%x:%x:%x", htid, hash, node);
+    }
+    return buf;
+}
+
+std::string json_value(const sdbus::Variant& v)
+{
+    const auto type = v.peekValueType();
+    if (type == "s") {
+        return json_string(v.get<std::string>());
+    }
+    if (type == "b") {
+        return v.get<bool>() ? "true" : "false";
+    }
+    if (type == "u") {
+        return std::to_string(v.get<std::uint32_t>());
+    }
+    if (type == "i") {
+        return std::to_string(v.get<std::int32_t>());
+    }
+    if (type == "t") {
+        return std::to_string(v.get<std::uint64_t>());
+    }
+    if (type == "q") {
+        return std::to_string(v.get<std::uint16_t>());
+    }
+    if (type == "x") {
+        return std::to_string(v.get<std::int64_t>());
+    }
+    return "null";
+}
+
+} // namespace
+
+std::string tc_parameters_text(const Attributes& a)
+{
+    std::ostringstream out;
+    for (const char* key : {"rate", "ceil", "peakrate"}) {
+        if (auto it = a.find(key); it != a.end()) {
+            out << ' ' << key << ' ' << format_rate(it->second.get<std::uint64_t>());
+        }
+    }
+    for (const char* key : {"burst", "cburst", "mtu"}) {
+        if (auto it = a.find(key); it != a.end()) {
+            out << ' ' << key << ' ' << it->second.get<std::uint32_t>() << 'b';
+        }
+    }
+    for (const char* key : {"limit", "prio", "quantum", "r2q", "direct_qlen", "bands"}) {
+        if (auto it = a.find(key); it != a.end()) {
+            out << ' ' << key << ' ' << it->second.get<std::uint32_t>();
+        }
+    }
+    if (auto it = a.find("default"); it != a.end()) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "0x%x", it->second.get<std::uint32_t>());
+        out << " default " << buf;
+    }
+    const auto text = out.str();
+    return text.empty() ? text : text.substr(1);
+}
+
+std::string filter_parent_text(std::uint32_t parent)
+{
+    if (parent == kTcIngressParent) {
+        return "ingress";
+    }
+    if (parent == kTcEgressParent) {
+        return "egress";
+    }
+    return format_tc_handle(parent);
+}
+
+std::string filter_handle_text(const std::string& kind, std::uint32_t handle)
+{
+    return kind == "u32" ? u32_handle(handle) : format_tc_handle(handle);
+}
+
+std::string format_rate(std::uint64_t bytes_per_second)
+{
+    static constexpr std::array<const char*, 4> units = {"bit", "Kbit", "Mbit", "Gbit"};
+    double value = static_cast<double>(bytes_per_second) * 8.0;
+    std::size_t unit = 0;
+    while (unit + 1 < units.size() && value >= 1000.0) {
+        value /= 1000.0;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g%s", value, units[unit]);
+    return buf;
+}
+
+std::string json_string(const std::string& text)
+{
+    std::string out = "\"";
+    for (const unsigned char c : text) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string json_attributes(const Attributes& attrs)
+{
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [key, value] : attrs) {
+        out += (first ? "" : ",") + json_string(key) + ":" + json_value(value);
+        first = false;
+    }
+    return out + "}";
+}
+
+std::string describe(const std::string& type, const Attributes& a)
+{
+    std::ostringstream out;
+    if (type == "link") {
+        out << text(a, "name") << ' ' << (text(a, "kind").empty() ? "-" : text(a, "kind")) << " mtu " << u32(a, "mtu")
+            << ' ' << (a.count("up") != 0 && a.at("up").get<bool>() ? "up" : "down") << ' ' << text(a, "operstate");
+        if (!text(a, "address").empty()) {
+            out << ' ' << text(a, "address");
+        }
+        if (a.count("master") != 0 && a.at("master").get<std::int32_t>() != 0) {
+            out << " master " << a.at("master").get<std::int32_t>();
+        }
+    } else if (type == "qdisc" || type == "class") {
+        out << text(a, "kind") << ' ' << format_tc_handle(u32(a, "handle")) << ' '
+            << (u32(a, "parent") == kTcRoot ? "root" : "parent " + format_tc_handle(u32(a, "parent")));
+        if (const auto params = tc_parameters_text(a); !params.empty()) {
+            out << ' ' << params;
+        }
+    } else if (type == "filter") {
+        const auto parent = u32(a, "parent");
+        const std::string where = parent == kTcIngressParent || parent == kTcEgressParent
+                                      ? filter_parent_text(parent)
+                                      : "parent " + filter_parent_text(parent);
+        const auto protocol = a.count("protocol") != 0 ? a.at("protocol").get<std::uint16_t>() : 0;
+        const auto handle = u32(a, "handle");
+        out << text(a, "kind") << ' ' << where << " prio " << u32(a, "priority") << ' ' << protocol_name(protocol)
+            << " chain " << u32(a, "chain");
+        if (handle != 0) {
+            out << " handle " << filter_handle_text(text(a, "kind"), handle);
+        }
+        if (a.count("classid") != 0) {
+            out << " flowid " << format_tc_handle(u32(a, "classid"));
+        }
+    }
+    return out.str();
+}
+
+std::string event_line(const std::string& ns, std::uint64_t seq, const std::string& type, std::int32_t ifindex,
+                       const Attributes& attrs)
+{
+    const auto object_type = type.substr(0, type.find('-'));
+    return ns + " #" + std::to_string(seq) + ' ' + type + " dev " + std::to_string(ifindex) + ' ' +
+           describe(object_type, attrs);
+}
+
+std::string event_json(const std::string& ns, std::uint64_t seq, std::uint64_t time_usec, const std::string& type,
+                       std::int32_t ifindex, const Attributes& attrs)
+{
+    return "{\"namespace\":" + json_string(ns) + ",\"seq\":" + std::to_string(seq) +
+           ",\"time_usec\":" + std::to_string(time_usec) + ",\"type\":" + json_string(type) +
+           ",\"ifindex\":" + std::to_string(ifindex) + ",\"attrs\":" + json_attributes(attrs) + "}";
+}
+
+} // namespace nswatch::ctl
