@@ -1,0 +1,136 @@
+// nswatchctl against the real daemon.
+#include "fixture.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using namespace nswatch::test;
+
+namespace {
+
+std::string ctl_binary()
+{
+    const char* env = std::getenv("NSWATCHCTL");
+    return env != nullptr ? env : NSWATCH_DEFAULT_NSWATCHCTL;
+}
+
+CommandResult ctl(const std::string& address, const std::string& args)
+{
+    return run_shell("DBUS_SYSTEM_BUS_ADDRESS=" + shell_quote(address) + " " + ctl_binary() + " " + args);
+}
+
+std::string slurp(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Waits until `path` holds `text` (the monitor writes as things happen).
+void wait_file_contains(const std::string& path, const std::string& text)
+{
+    const auto deadline = Clock::now() + kTimeout;
+    while (slurp(path).find(text) == std::string::npos) {
+        if (Clock::now() > deadline) {
+            throw std::runtime_error("'" + text + "' never appeared in:\n" + slurp(path));
+        }
+        ::poll(nullptr, 0, 20);
+    }
+}
+
+} // namespace
+
+TEST_CASE("nswatchctl says in one line that the daemon is not running, and fails", "[integration][ctl]")
+{
+    PrivateBus bus; // a bus without nswatchd
+    const auto result = ctl(bus.address(), "list");
+    CHECK(result.status == 1);
+    CHECK(result.output == "nswatchctl: nswatchd is not running (org.nswatch1 is not on the system bus)\n");
+    CHECK(ctl(bus.address(), "status").status == 1);
+}
+
+TEST_CASE("nswatchctl list, show and status describe what the daemon sees", "[integration][ctl]")
+{
+    DaemonFixture f;
+    const auto ns = unique_name("nsc");
+    f.cleanup.push_back(ns);
+    f.daemon.sh("ip netns add " + ns);
+    f.wait_added(ns);
+    f.daemon.sh("ip -n " + ns + " link add ca type veth peer name cb && tc -n " + ns +
+                " qdisc add dev ca root handle 1: htb && tc -n " + ns +
+                " class add dev ca parent 1: classid 1:10 htb rate 1mbit");
+    f.recorder.wait_for([&](const ReceivedSignal& s) {
+        return s.member == "Events" && s.name == ns && s.events.back().get<2>() == "class-added";
+    });
+    const auto list = ctl(f.bus.address(), "list");
+    CHECK(list.status == 0);
+    CHECK(std::regex_search(list.output, std::regex("\n" + ns + " +named +[0-9]+ +monitoring +/run/netns/" + ns)));
+    const auto show = ctl(f.bus.address(), "show " + ns);
+    CHECK(show.status == 0);
+    CHECK(std::regex_search(show.output, std::regex("ca +htb +1:10 +root +rate 1Mbit")));
+    CHECK(std::regex_search(show.output, std::regex("ca +htb +1: +root")));
+    const auto json = ctl(f.bus.address(), "--json show " + ns);
+    CHECK(json.output.find("\"type\":\"class\"") != std::string::npos);
+    const auto status = ctl(f.bus.address(), "status");
+    CHECK(status.output.find("Namespaces: 2") != std::string::npos);
+    CHECK(ctl(f.bus.address(), "show no-such").output.find("No monitored network namespace is named 'no-such'") !=
+          std::string::npos);
+}
+
+TEST_CASE("nswatchctl monitor starts from a snapshot and prints every later change once", "[integration][ctl]")
+{
+    DaemonFixture f;
+    const auto ns = unique_name("nsm");
+    f.cleanup.push_back(ns);
+    f.daemon.sh("ip netns add " + ns + " && ip -n " + ns + " link add ma0 type veth peer name mb0");
+    f.wait_event(ns, "link-added", "mb0");
+    TempDirectory dir;
+    const auto out = dir.path() + "/monitor.txt";
+    const pid_t monitor = ::fork();
+    if (monitor == 0) {
+        ::execl("/bin/sh", "sh", "-c",
+                ("DBUS_SYSTEM_BUS_ADDRESS=" + shell_quote(f.bus.address()) + " exec " + ctl_binary() + " monitor " +
+                 ns + " > " + out)
+                    .c_str(),
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    // The snapshot holds what existed before the monitor started.
+    wait_file_contains(out, " link-present dev ");
+    wait_file_contains(out, "mb0");
+    f.daemon.sh("ip -n " + ns + " link set ma0 mtu 1400");
+    wait_file_contains(out, "link-changed");
+    f.daemon.sh("ip -n " + ns + " link del ma0");
+    wait_file_contains(out, "link-removed dev");
+    ::kill(monitor, SIGTERM);
+    ::waitpid(monitor, nullptr, 0);
+
+    // Every event line after the snapshot, in seq order, each once.
+    std::istringstream in(slurp(out));
+    std::uint64_t snapshot_seq = 0;
+    std::uint64_t last = 0;
+    int changes = 0;
+    static const std::regex line("^" + ns + " #([0-9]+) ([a-z]+-[a-z]+) dev ");
+    for (std::string l; std::getline(in, l);) {
+        std::smatch m;
+        REQUIRE(std::regex_search(l, m, line));
+        const auto seq = std::stoull(m[1].str());
+        if (m[2].str().ends_with("-present")) {
+            snapshot_seq = seq;
+            last = seq;
+            continue;
+        }
+        CHECK(seq == last + 1);
+        last = seq;
+        ++changes;
+    }
+    CHECK(snapshot_seq > 0);
+    CHECK(changes >= 3); // ma0 changed, ma0 and mb0 removed
+    CHECK(slurp(out).find("mtu 1400") != std::string::npos);
+}
