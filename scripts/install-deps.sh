@@ -14,6 +14,11 @@ PACKAGES=(
   dbus dbus-daemon
   iproute2
   jq
+  util-linux
+  git
+  # packaging and the system test (tests/system/)
+  debhelper dpkg-dev fakeroot lintian
+  debootstrap systemd-container
 )
 
 missing=()

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# System test under a real systemd: builds the .deb, installs it into a
+# Debian 12 container (debootstrap, cached in $NSWATCH_SYSTEM_CACHE, default
+# /var/cache/nswatch-system-test), boots it with systemd-nspawn -b and checks
+# what an administrator relies on. Needs root; exits 77 (skip) without it.
+# NSWATCH_SYSTEM_DEB=path/to/nswatch.deb skips the package build (for
+# iterating on this script).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${NSWATCH_SYSTEM_CACHE:-/var/cache/nswatch-system-test}
+if [[ $(id -u) -ne 0 ]]; then
+  echo "system test needs root: skipped"
+  exit 77
+fi
+"$top/scripts/install-deps.sh"
+
+work=$(mktemp -d /var/tmp/nswatch-system.XXXXXX)
+nspawn_pid=""
+cleanup() {
+  if [[ -n "$nspawn_pid" ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
+    kill -TERM "$nspawn_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$nspawn_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() { # check NAME COMMAND...: one line per check
+  local name=$1; shift
+  if "$@" >"$work/check.out" 2>&1; then
+    echo "system: ok     $name"; passed=$((passed + 1))
+  else
+    echo "system: FAILED $name"; sed 's/^/    /' "$work/check.out"; failed=$((failed + 1))
+  fi
+}
+
+if [[ -n "${NSWATCH_SYSTEM_DEB:-}" ]]; then
+  deb=$NSWATCH_SYSTEM_DEB
+else
+  echo "system: building the package"
+  deb=$("$top/packaging/build-deb.sh" "$work/deb" | tail -n 1)
+fi
+
+packages=systemd,systemd-sysv,dbus,iproute2,jq,libsdbus-c++1,libnl-3-200,libnl-route-3-200,libspdlog1.10,libfmt9,libsystemd0
+if [[ ! -f "$cache/rootfs/.nswatch-complete" ]]; then
+  echo "system: creating the Debian 12 root file system (cached in $cache)"
+  mkdir -p "$cache"
+  rm -rf "$cache/rootfs.tmp"
+  debootstrap --variant=minbase --include="$packages" bookworm "$cache/rootfs.tmp" http://deb.debian.org/debian \
+    >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log"; exit 1; }
+  touch "$cache/rootfs.tmp/.nswatch-complete"
+  rm -rf "$cache/rootfs"
+  mv "$cache/rootfs.tmp" "$cache/rootfs"
+fi
+root="$work/root"
+cp -a "$cache/rootfs" "$root"
+# nspawn mounts a fresh /tmp; --register=no --keep-unit: no host systemd needed.
+cp "$deb" "$root/var/tmp/nswatch.deb"
+nspawn=(systemd-nspawn -q -D "$root" --register=no --keep-unit)
+echo "system: installing $(basename "$deb") with apt"
+"${nspawn[@]}" --pipe -E DEBIAN_FRONTEND=noninteractive apt-get install -y /var/tmp/nswatch.deb \
+  >"$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
+
+echo "system: booting the container"
+"${nspawn[@]}" -b --private-network --machine="nswatch-test-$$" >"$work/console.log" 2>&1 &
+nspawn_pid=$!
+leader=""
+for _ in $(seq 100); do
+  leader=$(pgrep -P "$nspawn_pid" | head -n 1 || true)
+  [[ -n "$leader" ]] && break
+  sleep 0.1
+done
+[[ -n "$leader" ]] || { cat "$work/console.log"; echo "system: the container did not start"; exit 1; }
+inside() { nsenter -t "$leader" -a -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+# Until systemd inside answers at all, is-system-running says "offline".
+state=offline
+for _ in $(seq 240); do
+  state=$(inside timeout 120 systemctl is-system-running --wait 2>/dev/null || true)
+  [[ "$state" == running || "$state" == degraded ]] && break
+  sleep 0.5
+done
+echo "system: booted ($state)"
+[[ "$state" == running || "$state" == degraded ]] || { tail -30 "$work/console.log"; exit 1; }
+
+# Waits (bounded) until COMMAND succeeds inside the container.
+eventually() {
+  for _ in $(seq 150); do
+    if inside "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  inside "$@"
+}
+
+check "nswatchd is active" inside systemctl is-active nswatchd
+check "systemd-analyze verify has no warnings" \
+  bash -c "out=\$(nsenter -t $leader -a -- systemd-analyze verify /lib/systemd/system/nswatchd.service 2>&1); echo \"\$out\"; [[ -z \"\$out\" ]]"
+check "org.nswatch1 is on the system bus" bash -c "nsenter -t $leader -a -- busctl list --no-legend | grep -q '^org.nswatch1 '"
+check "busctl shows its object tree" bash -c "nsenter -t $leader -a -- busctl tree org.nswatch1 | grep -q /org/nswatch1/netns/default"
+check "busctl introspects the Manager interface" \
+  bash -c "nsenter -t $leader -a -- busctl introspect org.nswatch1 /org/nswatch1 | grep -q '^org.nswatch1.Manager'"
+
+# A monitor started before the namespace exists sees it announced.
+inside sh -c 'busctl monitor --json=short org.nswatch1 >/tmp/monitor.json 2>/dev/null &'
+handshake() { inside busctl call org.nswatch1 /org/nswatch1 org.nswatch1.Manager ListNamespaces >/dev/null; inside grep -q ListNamespaces /tmp/monitor.json; }
+for _ in $(seq 50); do handshake && break; sleep 0.1; done
+inside ip netns add sys1
+check "ip netns add in the container → NamespaceAdded" eventually sh -c "grep NamespaceAdded /tmp/monitor.json | grep -q sys1"
+check "nswatchctl list shows it" eventually sh -c "nswatchctl list | grep -q '^sys1 '"
+inside sh -c 'nswatchctl monitor sys1 >/tmp/ctl-monitor.txt 2>&1 &'
+eventually grep -q " link-present " /tmp/ctl-monitor.txt || true
+inside ip -n sys1 link add sa type veth peer name sb
+check "nswatchctl monitor prints the change" eventually grep -q "link-added dev [0-9]* sa veth" /tmp/ctl-monitor.txt
+
+check "a non-root user may read" inside setpriv --reuid=nobody --regid=nogroup --clear-groups nswatchctl status
+check "a non-root user's Watch is denied" bash -c "out=\$(nsenter -t $leader -a -- setpriv --reuid=nobody --regid=nogroup --clear-groups busctl call org.nswatch1 /org/nswatch1 org.nswatch1.Manager Watch s /proc/1/ns/net 2>&1); echo \"\$out\"; grep -q 'Access denied' <<<\"\$out\""
+
+# An nsfs file that is not a network namespace is refused with a warning.
+inside sh -c 'touch /run/netns/uts-ns && mount --bind /proc/1/ns/uts /run/netns/uts-ns' 
+check "journal: the ready line has priority info (6)" eventually sh -c \
+  "journalctl -u nswatchd -o json --no-pager | jq -r 'select(.MESSAGE|test(\"^ready:\")) | .PRIORITY' | grep -qx 6"
+check "journal: a warning has priority warning (4)" eventually sh -c \
+  "journalctl -u nswatchd -o json --no-pager | jq -r 'select(.MESSAGE|test(\"not monitoring /run/netns/uts-ns\")) | .PRIORITY' | grep -qx 4"
+
+old_pid=$(inside systemctl show -p MainPID --value nswatchd)
+inside systemctl kill -s KILL nswatchd
+check "after SIGKILL systemd restarts it" eventually sh -c \
+  "[ \"\$(systemctl show -p MainPID --value nswatchd)\" != $old_pid ] && [ \"\$(systemctl show -p MainPID --value nswatchd)\" != 0 ] && systemctl is-active -q nswatchd && [ \"\$(systemctl show -p NRestarts --value nswatchd)\" -ge 1 ]"
+check "after the restart it serves again" eventually sh -c "nswatchctl list | grep -q '^sys1 '"
+
+start=$(date +%s%N)
+inside systemctl stop nswatchd
+stop_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "system: systemctl stop took ${stop_ms} ms"
+check "systemctl stop is quick (under 3 s)" test "$stop_ms" -lt 3000
+check "systemctl stop is clean (Result=success, exit status 0)" sh -c \
+  "[ \"\$(nsenter -t $leader -a -- systemctl show -p Result --value nswatchd)\" = success ] && [ \"\$(nsenter -t $leader -a -- systemctl show -p ExecMainStatus --value nswatchd)\" = 0 ]"
+check "D-Bus activation starts it again" eventually sh -c "busctl call org.nswatch1 /org/nswatch1 org.nswatch1.Manager ListNamespaces | grep -q sys1"
+
+inside systemctl poweroff --no-block >/dev/null 2>&1 || true
+for _ in $(seq 150); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
