@@ -58,10 +58,7 @@ TEST_CASE("nswatchctl says in one line that the daemon is not running, and fails
 TEST_CASE("nswatchctl list, show and status describe what the daemon sees", "[integration][ctl]")
 {
     DaemonFixture f;
-    const auto ns = unique_name("nsc");
-    f.cleanup.push_back(ns);
-    f.daemon.sh("ip netns add " + ns);
-    f.wait_added(ns);
+    const auto ns = f.add_namespace("nsc").name;
     f.daemon.sh("ip -n " + ns + " link add ca type veth peer name cb && tc -n " + ns +
                 " qdisc add dev ca root handle 1: htb && tc -n " + ns +
                 " class add dev ca parent 1: classid 1:10 htb rate 1mbit");

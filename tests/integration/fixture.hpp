@@ -12,6 +12,21 @@ struct DaemonFixture {
     {
     }
 
+    struct Added {
+        std::string name;
+        std::string path;
+    };
+    // `ip netns add` of a fresh name (removed again at the end); waits for
+    // NamespaceAdded.
+    Added add_namespace(const std::string& prefix)
+    {
+        Added ns{unique_name(prefix), ""};
+        cleanup.push_back(ns.name);
+        daemon.sh("ip netns add " + ns.name);
+        ns.path = wait_added(ns.name);
+        return ns;
+    }
+
     // Waits for NamespaceAdded(name); returns its object path.
     std::string wait_added(const std::string& name)
     {

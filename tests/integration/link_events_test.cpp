@@ -42,10 +42,7 @@ TEST_CASE("a veth created, changed and deleted in a namespace yields the right e
           "[integration][links]")
 {
     DaemonFixture f;
-    const auto ns = unique_name("nsl");
-    f.cleanup.push_back(ns);
-    f.daemon.sh("ip netns add " + ns);
-    const auto path = f.wait_added(ns);
+    const auto [ns, path] = f.add_namespace("nsl");
 
     f.daemon.sh("ip -n " + ns + " link add va type veth peer name vb");
     f.wait_event(ns, "link-added", "va");
@@ -90,10 +87,7 @@ TEST_CASE("a veth created, changed and deleted in a namespace yields the right e
 TEST_CASE("GetState plus the events after its seq equals what ip shows", "[integration][links]")
 {
     DaemonFixture f;
-    const auto ns = unique_name("nss");
-    f.cleanup.push_back(ns);
-    f.daemon.sh("ip netns add " + ns);
-    const auto path = f.wait_added(ns);
+    const auto [ns, path] = f.add_namespace("nss");
     f.daemon.sh("ip -n " + ns + " link add ga type veth peer name gb && ip -n " + ns + " link set ga up");
     f.wait_event(ns, "link-changed", "ga", [](const Attributes& a) { return a.at("up").get<bool>(); });
 
@@ -139,10 +133,7 @@ TEST_CASE("GetState plus the events after its seq equals what ip shows", "[integ
 TEST_CASE("an unchanged link produces no event", "[integration][links]")
 {
     DaemonFixture f;
-    const auto ns = unique_name("nsu");
-    f.cleanup.push_back(ns);
-    f.daemon.sh("ip netns add " + ns);
-    f.wait_added(ns);
+    const auto ns = f.add_namespace("nsu").name;
     f.daemon.sh("ip -n " + ns + " link add ua type veth peer name ub");
     f.wait_event(ns, "link-added", "ub");
     const auto before = f.recorder.events_of(ns).size(); // both ends are down: no qdisc events either

@@ -103,10 +103,7 @@ std::multiset<std::string> burst(const std::vector<std::string>& args, const cha
     const char* env = std::getenv("NSWATCH_STRESS_PAIRS");
     const int pairs = env != nullptr ? std::stoi(env) : 2000;
     DaemonFixture f(args);
-    const auto ns = unique_name("nsz");
-    f.cleanup.push_back(ns);
-    f.daemon.sh("ip netns add " + ns);
-    const auto path = f.wait_added(ns);
+    const auto [ns, path] = f.add_namespace("nsz");
 
     ClientView client;
     auto [seq, objects] = f.caller.get_state(path); // the client starts listening, then takes a snapshot

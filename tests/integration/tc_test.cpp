@@ -1,5 +1,6 @@
 // Traffic control in a namespace: qdisc, class and filter events, changes of
 // parameters, removal with the link, and GetState against tc's own view.
+#include "ctl/format.hpp"
 #include "fixture.hpp"
 
 #include <algorithm>
@@ -18,34 +19,10 @@ std::string handle_text(std::uint32_t h)
     return format_tc_handle(h);
 }
 
-// u32 prints handles as htid:hash:node ("800:", "800::800").
+// tc's notation for filter handles ("800::800") and protocols ("ip").
 std::string u32_handle_text(std::uint32_t h)
 {
-    char text[32];
-    const unsigned htid = h >> 20;
-    const unsigned hash = (h >> 12) & 0xff;
-    const unsigned node = h & 0xfff;
-    if (h == 0) {
-        return "-";
-    }
-    if (hash == 0 && node == 0) {
-        std::snprintf(text, sizeof text, "%x:", htid);
-    } else if (hash == 0) {
-        std::snprintf(text, sizeof text, "%x::%x", htid, node);
-    } else {
-        std::snprintf(text, sizeof text, "%x:%x:%x", htid, hash, node);
-    }
-    return text;
-}
-
-std::string protocol_text(std::uint16_t protocol)
-{
-    switch (protocol) {
-    case 0x0800: return "ip";
-    case 0x86dd: return "ipv6";
-    case 0x0003: return "all";
-    default: return std::to_string(protocol);
-    }
+    return h == 0 ? "-" : ctl::filter_handle_text("u32", h);
 }
 
 struct TcView {
@@ -166,7 +143,7 @@ TcView state_view(Caller& caller, const std::string& path, std::set<std::string>
                                                                         : handle_text(parent);
             view.filters.insert(dev + " " + parent_text + " " + std::to_string(u32("chain")) + " " +
                                 std::to_string(u32("priority")) + " " +
-                                protocol_text(a.at("protocol").get<std::uint16_t>()) + " " + kind + " " +
+                                ctl::protocol_name(a.at("protocol").get<std::uint16_t>()) + " " + kind + " " +
                                 u32_handle_text(u32("handle")));
         }
         if (devs != nullptr && o.get<0>() == "link") {
@@ -208,10 +185,9 @@ bool has(const Attributes& a, const char* key, std::uint64_t value)
 struct TcFixture : DaemonFixture {
     TcFixture()
     {
-        ns = unique_name("tcn");
-        cleanup.push_back(ns);
-        daemon.sh("ip netns add " + ns);
-        path = wait_added(ns);
+        const auto added = add_namespace("tcn");
+        ns = added.name;
+        path = added.path;
         daemon.sh("ip -n " + ns + " link add ta type veth peer name tb && ip -n " + ns + " link set ta up && ip -n " +
                   ns + " link set tb up");
         // Up links get their default qdisc without a notification.
