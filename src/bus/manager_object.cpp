@@ -45,13 +45,25 @@ sdbus::ObjectPath ManagerObject::GetNamespace(const std::string& name)
     throw sdbus::Error(dbus::kErrorNoSuchNamespace, "No monitored network namespace is named '" + name + "'");
 }
 
+void ManagerObject::require_root(const char* method)
+{
+    // The bus policy already limits these to root; the daemon checks again,
+    // before it looks at any argument, so a lax policy leaks nothing.
+    const auto* message = getObject().getCurrentlyProcessedMessage();
+    if (message == nullptr || message->getCredsUid() != 0) {
+        throw sdbus::Error(dbus::kErrorAccessDenied, std::string(method) + " is allowed to root only");
+    }
+}
+
 std::tuple<std::string, sdbus::ObjectPath> ManagerObject::Watch(const std::string& /*path*/)
 {
+    require_root("Watch");
     throw sdbus::Error(dbus::kErrorNotSupported, "Watch is not available in this version of nswatchd");
 }
 
 void ManagerObject::Unwatch(const std::string& /*name*/)
 {
+    require_root("Unwatch");
     throw sdbus::Error(dbus::kErrorNotSupported, "Unwatch is not available in this version of nswatchd");
 }
 

@@ -59,6 +59,9 @@ private:
     std::uint64_t EventsDropped() override { return backend_.counters().events_dropped; }
     std::uint64_t Resyncs() override { return backend_.counters().resyncs; }
 
+    // Throws AccessDenied unless the caller's uid is 0.
+    void require_root(const char* method);
+
     const ManagerBackend& backend_;
 };
 

@@ -130,12 +130,13 @@ TempDirectory::~TempDirectory()
     std::filesystem::remove_all(path_, ec);
 }
 
-PrivateBus::PrivateBus()
+PrivateBus::PrivateBus(const std::string& policy_override)
 {
     const std::string socket = dir_.path() + "/system_bus_socket";
     const std::string config = dir_.path() + "/system.conf";
     // The shipped policy on a system-like bus: tests see what users get.
-    const std::string policy = setting("NSWATCH_BUS_POLICY", NSWATCH_DEFAULT_BUS_POLICY);
+    const std::string policy =
+        policy_override.empty() ? setting("NSWATCH_BUS_POLICY", NSWATCH_DEFAULT_BUS_POLICY) : policy_override;
     std::string text = read_file(setting("NSWATCH_BUS_TEMPLATE", NSWATCH_DEFAULT_BUS_TEMPLATE));
     auto fill = [&](const std::string& key, const std::string& value) {
         for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {

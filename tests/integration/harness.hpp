@@ -51,7 +51,8 @@ private:
 
 class PrivateBus {
 public:
-    PrivateBus();
+    // With the shipped policy (dbus/org.nswatch1.conf), or another one.
+    explicit PrivateBus(const std::string& policy = "");
     PrivateBus(const PrivateBus&) = delete;
     PrivateBus& operator=(const PrivateBus&) = delete;
     ~PrivateBus();

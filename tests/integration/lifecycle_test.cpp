@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <fstream>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -189,4 +192,33 @@ TEST_CASE("a failed worker shows State failed, restarts, and emits what it misse
         return s.member == "Events" && s.name == ns && s.events.back().get<4>().at("mtu").get<std::uint32_t>() == 1280;
     });
     daemon.sh("ip netns del " + ns);
+}
+
+TEST_CASE("the daemon itself refuses Watch and Unwatch to non-root callers, whatever the bus policy",
+          "[integration][lifecycle]")
+{
+    TempDirectory dir;
+    const auto lax = dir.path() + "/lax.conf";
+    // A policy that lets anyone call anything on org.nswatch1.
+    std::ofstream(lax) << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                          " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                          "<busconfig><policy user=\"root\"><allow own=\"org.nswatch1\"/></policy>"
+                          "<policy context=\"default\"><allow send_destination=\"org.nswatch1\"/></policy></busconfig>\n";
+    ::chmod(dir.path().c_str(), 0755);
+    PrivateBus bus(lax);
+    DaemonProcess daemon(bus);
+    // dbus-send prints the error's name and the daemon's own message.
+    auto call = [&](const std::string& who, const std::string& method, const std::string& arg) {
+        return run_shell(who + "dbus-send --bus=" + bus.address() +
+                         " --print-reply --dest=org.nswatch1 /org/nswatch1 org.nswatch1.Manager." + method +
+                         " string:" + arg);
+    };
+    const std::string nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    const auto watch = call(nobody, "Watch", "/proc/1/ns/net");
+    CHECK(watch.status != 0);
+    CHECK(watch.output.find("org.freedesktop.DBus.Error.AccessDenied: Watch is allowed to root only") !=
+          std::string::npos);
+    CHECK(call(nobody, "Unwatch", "default").output.find("Unwatch is allowed to root only") != std::string::npos);
+    // Root passes the check (and learns that Watch is not implemented yet).
+    CHECK(call("", "Watch", "/proc/1/ns/net").output.find("NotSupported") != std::string::npos);
 }
