@@ -5,18 +5,12 @@
 #include "netlink/worker_outbox.hpp"
 #include "netns/nsfs.hpp"
 
-#include <linux/rtnetlink.h>
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
 #include <poll.h>
 #include <pthread.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <system_error>
 
 namespace nswatch {
 
