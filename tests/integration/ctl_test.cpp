@@ -131,3 +131,28 @@ TEST_CASE("nswatchctl monitor starts from a snapshot and prints every later chan
     CHECK(changes >= 3); // ma0 changed, ma0 and mb0 removed
     CHECK(slurp(out).find("mtu 1400") != std::string::npos);
 }
+
+TEST_CASE("nswatchd --session and nswatchctl --session use the session bus", "[integration][ctl]")
+{
+    PrivateBus bus;
+    // The system bus address leads nowhere: only the session bus works.
+    DaemonProcess daemon(bus, {"--session"},
+                         {"DBUS_SESSION_BUS_ADDRESS=" + bus.address(), "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent"});
+    const auto session = run_shell("DBUS_SESSION_BUS_ADDRESS=" + shell_quote(bus.address()) +
+                                   " DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent " + ctl_binary() + " --session list");
+    CHECK(session.status == 0);
+    CHECK(session.output.find("default") != std::string::npos);
+    const auto system = run_shell("DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent " + ctl_binary() + " list");
+    CHECK(system.status == 1);
+    CHECK(system.output.find("nswatchctl: cannot connect to the system bus") == 0);
+}
+
+TEST_CASE("nswatchctl watch and unwatch report the daemon's answer in one line", "[integration][ctl]")
+{
+    DaemonFixture f;
+    const auto watch = ctl(f.bus.address(), "watch /proc/1/ns/net");
+    CHECK(watch.status == 1);
+    CHECK(watch.output == "nswatchctl: Watch is not available in this version of nswatchd "
+                          "(org.freedesktop.DBus.Error.NotSupported)\n");
+    CHECK(ctl(f.bus.address(), "unwatch default").status == 1);
+}

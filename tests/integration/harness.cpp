@@ -21,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -204,17 +205,28 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> ext
 
     std::vector<std::string> args = {binary, "--log-level=debug"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    std::vector<std::string> env;
+    // Our environment, less what a test must control, plus the test's own
+    // settings (which win over the defaults here).
+    std::map<std::string, std::string> vars;
     for (char** e = environ; *e != nullptr; ++e) {
         const std::string entry = *e;
-        if (!entry.starts_with("DBUS_SYSTEM_BUS_ADDRESS=") && !entry.starts_with("NOTIFY_SOCKET=") &&
-            !entry.starts_with("JOURNAL_STREAM=") && !entry.starts_with("WATCHDOG_")) {
-            env.push_back(entry);
+        const auto eq = entry.find('=');
+        const auto key = entry.substr(0, eq);
+        if (eq != std::string::npos && key != "NOTIFY_SOCKET" && key != "JOURNAL_STREAM" &&
+            !key.starts_with("WATCHDOG_")) {
+            vars[key] = entry.substr(eq + 1);
         }
     }
-    env.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus.address());
-    env.push_back("NOTIFY_SOCKET=" + notify_path);
-    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    vars["DBUS_SYSTEM_BUS_ADDRESS"] = bus.address();
+    vars["NOTIFY_SOCKET"] = notify_path;
+    for (const auto& entry : extra_env) {
+        const auto eq = entry.find('=');
+        vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    std::vector<std::string> env;
+    for (const auto& [key, value] : vars) {
+        env.push_back(key + "=" + value);
+    }
     auto argv = c_strings(args);
     auto envp = c_strings(env);
     const std::string log_path = dir_.path() + "/daemon.log";
