@@ -34,7 +34,7 @@ EarlyExit usage_error(const std::string& message)
 std::string usage_text()
 {
     return "Usage: nswatchd [OPTION]...\n"
-           "Publish link changes of every network namespace on D-Bus (org.nswatch1).\n"
+           "Publish link and traffic-control changes of every network namespace on D-Bus\n(org.nswatch1).\n"
            "\n"
            "  --session              use the session bus instead of the system bus\n"
            "                         (the system bus address honours DBUS_SYSTEM_BUS_ADDRESS)\n"
