@@ -83,9 +83,10 @@ TEST_CASE("nswatchctl list, show and status describe what the daemon sees", "[in
 TEST_CASE("nswatchctl monitor starts from a snapshot and prints every later change once", "[integration][ctl]")
 {
     DaemonFixture f;
-    const auto ns = unique_name("nsm");
-    f.cleanup.push_back(ns);
-    f.daemon.sh("ip netns add " + ns + " && ip -n " + ns + " link add ma0 type veth peer name mb0");
+    // Links made after NamespaceAdded are events (made before, they would be
+    // part of the namespace's first snapshot and never an event).
+    const auto ns = f.add_namespace("nsm").name;
+    f.daemon.sh("ip -n " + ns + " link add ma0 type veth peer name mb0");
     f.wait_event(ns, "link-added", "mb0");
     TempDirectory dir;
     const auto out = dir.path() + "/monitor.txt";
