@@ -58,9 +58,7 @@ NamespaceObject::GetState()
     std::vector<DbusObject> objects;
     const auto& state = mirror_.state();
     objects.reserve(state.size());
-    for (const auto& object : state.objects()) {
-        objects.push_back(to_dbus(object));
-    }
+    state.for_each([&](const KernelObject& object) { objects.push_back(to_dbus(object)); });
     return {mirror_.seq(), std::move(objects)};
 }
 

@@ -65,27 +65,24 @@ std::optional<ObjectEvent> NamespaceState::upsert(const KernelObject& object, st
 
 void NamespaceState::collect_subtree(const KernelObject& object, std::set<ObjectKey>& keys) const
 {
-    keys.insert(key_of(object));
-    const std::int32_t ifindex = object_ifindex(object);
-    auto first = objects_.lower_bound(ObjectKey{.ifindex = ifindex});
-    auto last = objects_.lower_bound(ObjectKey{.ifindex = ifindex + 1});
+    const ObjectKey self = key_of(object);
+    keys.insert(self);
     std::vector<KernelObject> nested; // qdiscs below this object: their subtrees go too
-    for (auto it = first; it != last; ++it) {
-        const auto& candidate = it->second;
+    for_each_on_link(self.ifindex, [&](const ObjectKey& key, const KernelObject& candidate) {
         bool below = false;
         if (std::holds_alternative<Link>(object)) {
             below = true;
         } else if (const auto* q = std::get_if<Qdisc>(&object)) {
+            // A default qdisc such as noqueue 0: (major 0) has nothing below it.
             const auto major = tc_major(q->handle);
             if (major == 0) {
-                break; // a default qdisc such as noqueue 0: has nothing below it
-            }
-            if (const auto* c = std::get_if<TcClass>(&candidate)) {
+                below = false;
+            } else if (const auto* c = std::get_if<TcClass>(&candidate)) {
                 below = tc_major(c->handle) == major;
             } else if (const auto* f = std::get_if<Filter>(&candidate)) {
                 below = tc_major(f->parent) == major;
             } else if (const auto* child = std::get_if<Qdisc>(&candidate)) {
-                below = child->parent != kTcRoot && tc_major(child->parent) == major && it->first != key_of(object);
+                below = child->parent != kTcRoot && tc_major(child->parent) == major && key != self;
             }
         } else if (const auto* c = std::get_if<TcClass>(&object)) {
             if (const auto* f = std::get_if<Filter>(&candidate)) {
@@ -100,11 +97,11 @@ void NamespaceState::collect_subtree(const KernelObject& object, std::set<Object
                         (f->protocol == 0 || other->protocol == f->protocol);
             }
         }
-        if (below && keys.insert(it->first).second && std::holds_alternative<Qdisc>(candidate) &&
+        if (below && keys.insert(key).second && std::holds_alternative<Qdisc>(candidate) &&
             !std::holds_alternative<Link>(object)) {
             nested.push_back(candidate);
         }
-    }
+    });
     for (const auto& child : nested) {
         collect_subtree(child, keys);
     }
@@ -164,16 +161,6 @@ std::vector<ObjectEvent> NamespaceState::diff_to(const NamespaceState& target, s
         }
     }
     return events;
-}
-
-std::vector<KernelObject> NamespaceState::objects() const
-{
-    std::vector<KernelObject> out;
-    out.reserve(objects_.size());
-    for (const auto& entry : objects_) {
-        out.push_back(entry.second);
-    }
-    return out;
 }
 
 const KernelObject* NamespaceState::find(const ObjectKey& key) const

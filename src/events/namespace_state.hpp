@@ -62,7 +62,23 @@ public:
     // (children before parents), then additions and changes (parents first).
     [[nodiscard]] std::vector<ObjectEvent> diff_to(const NamespaceState& target, std::uint64_t time_usec) const;
 
-    [[nodiscard]] std::vector<KernelObject> objects() const;
+    // Visits every object in key order, without copying.
+    template <typename Visit>
+    void for_each(Visit&& visit) const
+    {
+        for (const auto& [key, object] : objects_) {
+            visit(object);
+        }
+    }
+    // Visits the objects of one link (the link first, then its tc objects).
+    template <typename Visit>
+    void for_each_on_link(std::int32_t ifindex, Visit&& visit) const
+    {
+        const auto last = objects_.lower_bound(ObjectKey{.ifindex = ifindex + 1});
+        for (auto it = objects_.lower_bound(ObjectKey{.ifindex = ifindex}); it != last; ++it) {
+            visit(it->first, it->second);
+        }
+    }
     [[nodiscard]] std::size_t size() const noexcept { return objects_.size(); }
     [[nodiscard]] const KernelObject* find(const ObjectKey& key) const;
 

@@ -63,11 +63,11 @@ std::vector<DumpRequest> plan_phase(DumpPhase phase, const NamespaceState& found
         break;
     case DumpPhase::Classes:
         if (scope == nullptr) {
-            for (const auto& object : found.objects()) {
+            found.for_each([&](const KernelObject& object) {
                 if (const auto* link = std::get_if<Link>(&object)) {
                     requests.push_back({RTM_GETTCLASS, link->ifindex});
                 }
-            }
+            });
         } else {
             for (const auto ifindex : scope->links) {
                 requests.push_back({RTM_GETTCLASS, ifindex});
@@ -76,9 +76,7 @@ std::vector<DumpRequest> plan_phase(DumpPhase phase, const NamespaceState& found
         break;
     case DumpPhase::Filters: {
         std::set<std::pair<std::int32_t, std::uint32_t>> parents;
-        for (const auto& object : found.objects()) {
-            filter_parents_of(object, parents);
-        }
+        found.for_each([&](const KernelObject& object) { filter_parents_of(object, parents); });
         if (scope != nullptr) {
             parents.insert(scope->filter_parents.begin(), scope->filter_parents.end());
         }

@@ -22,16 +22,13 @@ void apply_to(NamespaceState& table, const KernelUpdate& update, std::uint64_t t
 void filter_parents_with_major(const NamespaceState& state, std::int32_t ifindex, std::uint32_t major,
                                RefreshScope& scope)
 {
-    for (const auto& object : state.objects()) {
-        if (object_ifindex(object) != ifindex) {
-            continue;
-        }
+    state.for_each_on_link(ifindex, [&](const ObjectKey& /*key*/, const KernelObject& object) {
         if (const auto* q = std::get_if<Qdisc>(&object); q != nullptr && tc_major(q->handle) == major) {
             scope.filter_parents.insert({ifindex, q->handle});
         } else if (const auto* c = std::get_if<TcClass>(&object); c != nullptr && tc_major(c->handle) == major) {
             scope.filter_parents.insert({ifindex, c->handle});
         }
-    }
+    });
     if (major == tc_major(kTcIngressParent)) {
         scope.filter_parents.insert({ifindex, kTcIngressParent});
         scope.filter_parents.insert({ifindex, kTcEgressParent});
