@@ -74,7 +74,7 @@ std::string ManagerObject::Version()
 
 std::uint32_t ManagerObject::NamespaceCount()
 {
-    return static_cast<std::uint32_t>(backend_.list_namespaces().size());
+    return static_cast<std::uint32_t>(backend_.namespace_count());
 }
 
 } // namespace nswatch

@@ -33,6 +33,7 @@ public:
     virtual ~ManagerBackend() = default;
     [[nodiscard]] virtual std::vector<NamespaceListing> list_namespaces() const = 0;
     [[nodiscard]] virtual std::optional<std::string> namespace_path(const std::string& name) const = 0;
+    [[nodiscard]] virtual std::size_t namespace_count() const = 0; // == list_namespaces().size()
     [[nodiscard]] virtual DaemonCounters counters() const = 0;
 };
 

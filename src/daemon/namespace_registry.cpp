@@ -83,6 +83,7 @@ void NamespaceRegistry::remove(const std::string& name)
     if (entry.object) {
         entry.object->withdraw();
         entry.object.reset();
+        --exported_;
         manager_.publish_namespace_removed(name, entry.path);
     }
     spdlog::info("stopped monitoring network namespace {}", name);
@@ -199,22 +200,9 @@ void NamespaceRegistry::set_state(Entry& entry, std::string state)
 void NamespaceRegistry::export_entry(Entry& entry)
 {
     entry.object = std::make_unique<NamespaceObject>(connection_, entry.identity, entry.mirror, entry.state);
+    ++exported_;
     entry.object->announce();
     manager_.publish_namespace_added(entry.identity.name, entry.path);
-}
-
-std::size_t NamespaceRegistry::unreported() const
-{
-    std::size_t count = 0;
-    for (const auto& [name, entry] : entries_) {
-        count += entry->object ? 0 : 1;
-    }
-    return count;
-}
-
-std::size_t NamespaceRegistry::exported() const
-{
-    return entries_.size() - unreported();
 }
 
 std::vector<NamespaceListing> NamespaceRegistry::list_namespaces() const

@@ -54,12 +54,14 @@ public:
     [[nodiscard]] bool has_pending() const;
 
     // Namespaces whose worker has not reported yet (no object yet).
-    [[nodiscard]] std::size_t unreported() const;
-    [[nodiscard]] std::size_t exported() const;
+    [[nodiscard]] std::size_t unreported() const noexcept { return entries_.size() - exported_; }
+    // Namespaces with an object on the bus (what ListNamespaces lists).
+    [[nodiscard]] std::size_t exported() const noexcept { return exported_; }
 
     // ManagerBackend
     [[nodiscard]] std::vector<NamespaceListing> list_namespaces() const override;
     [[nodiscard]] std::optional<std::string> namespace_path(const std::string& name) const override;
+    [[nodiscard]] std::size_t namespace_count() const override { return exported_; }
     [[nodiscard]] DaemonCounters counters() const override;
 
 private:
@@ -84,6 +86,7 @@ private:
     std::uint64_t events_published_ = 0;
     std::uint64_t events_dropped_removed_ = 0; // dropped by workers since stopped
     std::uint64_t resyncs_ = 0;
+    std::size_t exported_ = 0; // entries with an object: kept, not counted per loop iteration
 };
 
 } // namespace nswatch
