@@ -10,22 +10,6 @@
 
 namespace nswatch::ctl {
 
-namespace {
-
-std::string attr_text(const Attributes& a, const char* key)
-{
-    auto it = a.find(key);
-    return it == a.end() ? "" : it->second.get<std::string>();
-}
-
-std::uint32_t attr_u32(const Attributes& a, const char* key)
-{
-    auto it = a.find(key);
-    return it == a.end() ? 0 : it->second.get<std::uint32_t>();
-}
-
-} // namespace
-
 void run_list(sdbus::IConnection& connection, bool json)
 {
     ManagerProxy manager(connection);

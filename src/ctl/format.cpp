@@ -8,21 +8,17 @@
 
 namespace nswatch::ctl {
 
-namespace {
-
-std::uint32_t u32(const Attributes& a, const char* key)
+std::uint32_t attr_u32(const Attributes& a, const char* key)
 {
     auto it = a.find(key);
     return it == a.end() ? 0 : it->second.get<std::uint32_t>();
 }
 
-std::string text(const Attributes& a, const char* key)
+std::string attr_text(const Attributes& a, const char* key)
 {
     auto it = a.find(key);
     return it == a.end() ? "" : it->second.get<std::string>();
 }
-
-} // namespace
 
 std::string protocol_name(std::uint16_t protocol)
 {
@@ -183,34 +179,34 @@ std::string describe(const std::string& type, const Attributes& a)
 {
     std::ostringstream out;
     if (type == "link") {
-        out << text(a, "name") << ' ' << (text(a, "kind").empty() ? "-" : text(a, "kind")) << " mtu " << u32(a, "mtu")
-            << ' ' << (a.count("up") != 0 && a.at("up").get<bool>() ? "up" : "down") << ' ' << text(a, "operstate");
-        if (!text(a, "address").empty()) {
-            out << ' ' << text(a, "address");
+        out << attr_text(a, "name") << ' ' << (attr_text(a, "kind").empty() ? "-" : attr_text(a, "kind")) << " mtu " << attr_u32(a, "mtu")
+            << ' ' << (a.count("up") != 0 && a.at("up").get<bool>() ? "up" : "down") << ' ' << attr_text(a, "operstate");
+        if (!attr_text(a, "address").empty()) {
+            out << ' ' << attr_text(a, "address");
         }
         if (a.count("master") != 0 && a.at("master").get<std::int32_t>() != 0) {
             out << " master " << a.at("master").get<std::int32_t>();
         }
     } else if (type == "qdisc" || type == "class") {
-        out << text(a, "kind") << ' ' << format_tc_handle(u32(a, "handle")) << ' '
-            << (u32(a, "parent") == kTcRoot ? "root" : "parent " + format_tc_handle(u32(a, "parent")));
+        out << attr_text(a, "kind") << ' ' << format_tc_handle(attr_u32(a, "handle")) << ' '
+            << (attr_u32(a, "parent") == kTcRoot ? "root" : "parent " + format_tc_handle(attr_u32(a, "parent")));
         if (const auto params = tc_parameters_text(a); !params.empty()) {
             out << ' ' << params;
         }
     } else if (type == "filter") {
-        const auto parent = u32(a, "parent");
+        const auto parent = attr_u32(a, "parent");
         const std::string where = parent == kTcIngressParent || parent == kTcEgressParent
                                       ? filter_parent_text(parent)
                                       : "parent " + filter_parent_text(parent);
         const auto protocol = a.count("protocol") != 0 ? a.at("protocol").get<std::uint16_t>() : 0;
-        const auto handle = u32(a, "handle");
-        out << text(a, "kind") << ' ' << where << " prio " << u32(a, "priority") << ' ' << protocol_name(protocol)
-            << " chain " << u32(a, "chain");
+        const auto handle = attr_u32(a, "handle");
+        out << attr_text(a, "kind") << ' ' << where << " prio " << attr_u32(a, "priority") << ' ' << protocol_name(protocol)
+            << " chain " << attr_u32(a, "chain");
         if (handle != 0) {
-            out << " handle " << filter_handle_text(text(a, "kind"), handle);
+            out << " handle " << filter_handle_text(attr_text(a, "kind"), handle);
         }
         if (a.count("classid") != 0) {
-            out << " flowid " << format_tc_handle(u32(a, "classid"));
+            out << " flowid " << format_tc_handle(attr_u32(a, "classid"));
         }
     }
     return out.str();

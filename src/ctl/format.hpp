@@ -6,6 +6,10 @@
 
 namespace nswatch::ctl {
 
+// An attribute's value, or 0 / "" when the object does not have it.
+std::uint32_t attr_u32(const Attributes& attrs, const char* key);
+std::string attr_text(const Attributes& attrs, const char* key);
+
 // "1Mbit", "512Kbit", "10Gbit" from bytes per second, as tc prints rates.
 std::string format_rate(std::uint64_t bytes_per_second);
 
