@@ -11,14 +11,6 @@ inline constexpr const char* kNamespaceInterface = "org.nswatch1.Namespace";
 inline constexpr const char* kErrorNoSuchNamespace = "org.nswatch1.Error.NoSuchNamespace";
 inline constexpr const char* kErrorInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
 inline constexpr const char* kErrorAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
-inline constexpr const char* kErrorNotSupported = "org.freedesktop.DBus.Error.NotSupported";
-
-// Values of the Namespace.State property.
-inline constexpr const char* kStateMonitoring = "monitoring";
-inline constexpr const char* kStateFailed = "failed";
-
-// Values of Namespace.Source.
-inline constexpr const char* kSourceDefault = "default";
-inline constexpr const char* kSourceNamed = "named";
+inline constexpr const char* kErrorFailed = "org.freedesktop.DBus.Error.Failed";
 
 } // namespace nswatch::dbus

@@ -1,12 +1,31 @@
 #include "bus/manager_object.hpp"
 
+#include "bus/enum_strings.hpp"
 #include "nswatch/dbus_names.hpp"
 #include "nswatch_config.h"
 
+#include <memory>
+
 namespace nswatch {
 
-ManagerObject::ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend)
-    : AdaptorInterfaces(connection, dbus::kManagerPath), backend_(backend)
+namespace {
+sdbus::Error to_dbus_error(const ControlError& error)
+{
+    switch (error.kind) {
+    case ControlError::Kind::InvalidArgs:
+        return sdbus::Error(dbus::kErrorInvalidArgs, error.message);
+    case ControlError::Kind::NoSuchNamespace:
+        return sdbus::Error(dbus::kErrorNoSuchNamespace, error.message);
+    case ControlError::Kind::Failed:
+        break;
+    }
+    return sdbus::Error(dbus::kErrorFailed, error.message);
+}
+} // namespace
+
+ManagerObject::ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend,
+                             NamespaceControl& control)
+    : AdaptorInterfaces(connection, dbus::kManagerPath), backend_(backend), control_(control)
 {
     registerAdaptor();
 }
@@ -32,7 +51,7 @@ std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint
 {
     std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> out;
     for (auto& ns : backend_.list_namespaces()) {
-        out.emplace_back(ns.name, sdbus::ObjectPath(ns.object_path), ns.source, ns.inode);
+        out.emplace_back(ns.name, sdbus::ObjectPath(ns.object_path), source_string(ns.source), ns.inode);
     }
     return out;
 }
@@ -45,26 +64,43 @@ sdbus::ObjectPath ManagerObject::GetNamespace(const std::string& name)
     throw sdbus::Error(dbus::kErrorNoSuchNamespace, "No monitored network namespace is named '" + name + "'");
 }
 
-void ManagerObject::require_root(const char* method)
+std::optional<sdbus::Error> ManagerObject::require_root(const char* method)
 {
     // The bus policy already limits these to root; the daemon checks again,
     // before it looks at any argument, so a lax policy leaks nothing.
     const auto* message = getObject().getCurrentlyProcessedMessage();
     if (message == nullptr || message->getCredsUid() != 0) {
-        throw sdbus::Error(dbus::kErrorAccessDenied, std::string(method) + " is allowed to root only");
+        return sdbus::Error(dbus::kErrorAccessDenied, std::string(method) + " is allowed to root only");
     }
+    return std::nullopt;
 }
 
-std::tuple<std::string, sdbus::ObjectPath> ManagerObject::Watch(const std::string& /*path*/)
+void ManagerObject::Watch(sdbus::Result<std::string, sdbus::ObjectPath>&& result, std::string path)
 {
-    require_root("Watch");
-    throw sdbus::Error(dbus::kErrorNotSupported, "Watch is not available in this version of nswatchd");
+    if (auto denied = require_root("Watch")) {
+        result.returnError(*denied);
+        return;
+    }
+    // The reply waits until the namespace's object exists; std::function
+    // needs a copyable callable, so the Result lives in a shared_ptr.
+    auto pending = std::make_shared<sdbus::Result<std::string, sdbus::ObjectPath>>(std::move(result));
+    control_.watch(path, [pending](const std::variant<WatchResult, ControlError>& outcome) {
+        if (const auto* ok = std::get_if<WatchResult>(&outcome)) {
+            pending->returnResults(ok->name, sdbus::ObjectPath(ok->object_path));
+        } else {
+            pending->returnError(to_dbus_error(std::get<ControlError>(outcome)));
+        }
+    });
 }
 
-void ManagerObject::Unwatch(const std::string& /*name*/)
+void ManagerObject::Unwatch(const std::string& name)
 {
-    require_root("Unwatch");
-    throw sdbus::Error(dbus::kErrorNotSupported, "Unwatch is not available in this version of nswatchd");
+    if (auto denied = require_root("Unwatch")) {
+        throw *denied;
+    }
+    if (auto error = control_.unwatch(name)) {
+        throw to_dbus_error(*error);
+    }
 }
 
 std::string ManagerObject::Version()

@@ -3,7 +3,11 @@
 // /org/nswatch1.
 //
 // Threading: bus thread only. It answers from a ManagerBackend (the
-// registry), which outlives it.
+// registry's read-only view) and forwards Watch/Unwatch to a
+// NamespaceControl (the daemon); both outlive it.
+#include "daemon/namespace_control.hpp"
+#include "netns/namespace_identity.hpp"
+
 #include "manager_adaptor.h"
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -18,7 +22,7 @@ namespace nswatch {
 struct NamespaceListing {
     std::string name;
     std::string object_path;
-    std::string source;
+    SourceKind source = SourceKind::Named;
     std::uint64_t inode = 0;
 };
 
@@ -41,7 +45,7 @@ class ManagerObject final
     : public sdbus::AdaptorInterfaces<org::nswatch1::Manager_adaptor, sdbus::Properties_adaptor,
                                       sdbus::ObjectManager_adaptor> {
 public:
-    ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend);
+    ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend, NamespaceControl& control);
     ManagerObject(const ManagerObject&) = delete;
     ManagerObject& operator=(const ManagerObject&) = delete;
     ~ManagerObject();
@@ -52,7 +56,7 @@ public:
 private:
     std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> ListNamespaces() override;
     sdbus::ObjectPath GetNamespace(const std::string& name) override;
-    std::tuple<std::string, sdbus::ObjectPath> Watch(const std::string& path) override;
+    void Watch(sdbus::Result<std::string, sdbus::ObjectPath>&& result, std::string path) override;
     void Unwatch(const std::string& name) override;
     std::string Version() override;
     std::uint32_t NamespaceCount() override;
@@ -60,10 +64,11 @@ private:
     std::uint64_t EventsDropped() override { return backend_.counters().events_dropped; }
     std::uint64_t Resyncs() override { return backend_.counters().resyncs; }
 
-    // Throws AccessDenied unless the caller's uid is 0.
-    void require_root(const char* method);
+    // Whether the caller's uid is 0; the error names the method otherwise.
+    std::optional<sdbus::Error> require_root(const char* method);
 
     const ManagerBackend& backend_;
+    NamespaceControl& control_;
 };
 
 } // namespace nswatch

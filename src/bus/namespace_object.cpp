@@ -1,15 +1,14 @@
 #include "bus/namespace_object.hpp"
 
 #include "bus/attributes.hpp"
-#include "bus/object_path.hpp"
+#include "bus/enum_strings.hpp"
 #include "nswatch/dbus_names.hpp"
 
 namespace nswatch {
 
-NamespaceObject::NamespaceObject(sdbus::IConnection& connection, const NamespaceIdentity& identity,
-                                 const NamespaceMirror& mirror, const std::string& state)
-    : AdaptorInterfaces(connection, namespace_object_path(identity.name)), identity_(identity), mirror_(mirror),
-      state_(state)
+NamespaceObject::NamespaceObject(sdbus::IConnection& connection, const std::string& object_path,
+                                 const NamespaceStatus& status, const NamespaceMirror& mirror)
+    : AdaptorInterfaces(connection, object_path), status_(status), mirror_(mirror)
 {
     registerAdaptor();
 }
@@ -39,17 +38,32 @@ void NamespaceObject::publish_events(const std::vector<SequencedEvent>& events)
     for (const auto& event : events) {
         out.push_back(to_dbus(event));
     }
-    emitEvents(identity_.name, out);
+    emitEvents(status_.identity.name, out);
 }
 
-void NamespaceObject::publish_resynced(const std::string& reason)
+void NamespaceObject::publish_resynced(ResyncReason reason)
 {
-    emitResynced(identity_.name, mirror_.seq(), reason);
+    emitResynced(status_.identity.name, mirror_.seq(), resync_reason_string(reason));
 }
 
 void NamespaceObject::publish_state_changed()
 {
-    emitPropertiesChangedSignal(dbus::kNamespaceInterface, {"State"});
+    emitPropertiesChangedSignal(dbus::kNamespaceInterface, {"State", "StateReason"});
+}
+
+void NamespaceObject::publish_holder_changed()
+{
+    emitPropertiesChangedSignal(dbus::kNamespaceInterface, {"Path", "HolderPid", "HolderCommand", "Unit", "Container"});
+}
+
+std::string NamespaceObject::Source()
+{
+    return source_string(status_.identity.source);
+}
+
+std::string NamespaceObject::State()
+{
+    return state_string(status_.state);
 }
 
 std::tuple<std::uint64_t, std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>

@@ -2,10 +2,10 @@
 // org.nswatch1.Namespace: one object per monitored namespace.
 //
 // Threading: bus thread only (like every sdbus-c++ object here).
-// Ownership: owned by its registry entry, and reads that entry's identity,
-// mirror and state by reference; the entry outlives it.
+// Ownership: owned by its registry entry, and reads that entry's status and
+// mirror by reference; the entry outlives it.
+#include "daemon/namespace_status.hpp"
 #include "events/namespace_mirror.hpp"
-#include "netns/namespace_identity.hpp"
 
 #include "namespace_adaptor.h"
 
@@ -20,8 +20,8 @@ class NamespaceObject final
     : public sdbus::AdaptorInterfaces<org::nswatch1::Namespace_adaptor, sdbus::Properties_adaptor,
                                       sdbus::ManagedObject_adaptor> {
 public:
-    NamespaceObject(sdbus::IConnection& connection, const NamespaceIdentity& identity, const NamespaceMirror& mirror,
-                    const std::string& state);
+    NamespaceObject(sdbus::IConnection& connection, const std::string& object_path, const NamespaceStatus& status,
+                    const NamespaceMirror& mirror);
     NamespaceObject(const NamespaceObject&) = delete;
     NamespaceObject& operator=(const NamespaceObject&) = delete;
     ~NamespaceObject();
@@ -32,22 +32,30 @@ public:
 
     // One Events signal per call; the caller bounds the batch size.
     void publish_events(const std::vector<SequencedEvent>& events);
-    void publish_resynced(const std::string& reason);
+    void publish_resynced(ResyncReason reason);
+    // PropertiesChanged for State and StateReason.
     void publish_state_changed();
+    // PropertiesChanged for Path, HolderPid, HolderCommand, Unit, Container.
+    void publish_holder_changed();
 
 private:
     std::tuple<std::uint64_t, std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>
     GetState() override;
-    std::string Name() override { return identity_.name; }
-    std::string Source() override { return identity_.source; }
-    std::uint64_t Inode() override { return identity_.inode; }
-    std::string Path() override { return identity_.path; }
-    std::string State() override { return state_; }
+    std::string Name() override { return status_.identity.name; }
+    std::string Source() override;
+    std::uint64_t Inode() override { return status_.identity.inode; }
+    std::uint64_t Cookie() override { return status_.cookie; }
+    std::string Path() override { return status_.identity.path; }
+    std::string State() override;
+    std::string StateReason() override { return status_.state_reason; }
+    std::uint32_t HolderPid() override { return static_cast<std::uint32_t>(status_.holder.pid); }
+    std::string HolderCommand() override { return status_.holder.command; }
+    std::string Unit() override { return status_.holder.unit; }
+    std::string Container() override { return status_.container; }
     std::uint64_t Seq() override { return mirror_.seq(); }
 
-    const NamespaceIdentity& identity_;
+    const NamespaceStatus& status_;
     const NamespaceMirror& mirror_;
-    const std::string& state_;
 };
 
 } // namespace nswatch

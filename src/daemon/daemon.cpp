@@ -1,22 +1,25 @@
 #include "daemon/daemon.hpp"
 
+#include "bus/enum_strings.hpp"
+#include "daemon/fd_limit.hpp"
+#include "daemon/namespace_control.hpp"
 #include "daemon/namespace_registry.hpp"
 #include "events/event_hub.hpp"
-#include "netns/netns_dir_scan.hpp"
-#include "netns/netns_dir_watcher.hpp"
+#include "netns/mount_source.hpp"
 #include "netns/nsfs.hpp"
+#include "netns/process_source.hpp"
+#include "netns/watch_path.hpp"
+#include "netns/watch_source.hpp"
 #include "nswatch/dbus_names.hpp"
+#include "util/event_loop.hpp"
 #include "util/unique_fd.hpp"
 
-#include <poll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -39,27 +42,6 @@ UniqueFd make_signalfd()
     return fd;
 }
 
-// Fires at half the interval systemd asked for; invalid when no watchdog.
-UniqueFd make_watchdog_timer()
-{
-    std::uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) {
-        return {};
-    }
-    UniqueFd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-    if (!fd) {
-        throw std::system_error(errno, std::generic_category(), "timerfd_create");
-    }
-    const std::uint64_t half = usec / 2;
-    itimerspec spec{};
-    spec.it_interval.tv_sec = static_cast<time_t>(half / 1'000'000);
-    spec.it_interval.tv_nsec = static_cast<long>((half % 1'000'000) * 1000);
-    spec.it_value = spec.it_interval;
-    ::timerfd_settime(fd.get(), 0, &spec, nullptr);
-    spdlog::debug("watchdog every {} ms", half / 1000);
-    return fd;
-}
-
 RegistryOptions registry_options(const DaemonOptions& options)
 {
     RegistryOptions out;
@@ -76,23 +58,104 @@ std::unique_ptr<sdbus::IConnection> connect(bool session)
     return session ? sdbus::createSessionBusConnection() : sdbus::createSystemBusConnection();
 }
 
+std::uint64_t host_inode()
+{
+    return open_net_namespace("/proc/self/ns/net").inode;
+}
+
 } // namespace
 
-struct Daemon::Impl {
+struct Daemon::Impl final : NamespaceControl {
     explicit Impl(const DaemonOptions& options)
-        : connection(connect(options.session_bus)),
-          registry(*connection, hub, registry_options(options)),
-          watcher(options.netns_dir), signals(make_signalfd()), watchdog(make_watchdog_timer())
+        : fd_limit(raise_fd_limit()), connection(connect(options.session_bus)),
+          registry(*connection, hub, *this, registry_options(options)),
+          host{"default", SourceKind::Default, "/proc/self/ns/net", host_inode()},
+          mounts(loop, options.netns_dir, options.source_named, options.source_mounts, [this] { dirty = true; }),
+          processes(loop,
+                    ProcessSourceOptions{options.process_events, options.process_scan_interval, host.inode,
+                                         options.source_processes},
+                    [this] { dirty = true; }),
+          signals(make_signalfd())
     {
-        const auto host = open_net_namespace("/proc/self/ns/net");
-        host_identity = NamespaceIdentity{"default", dbus::kSourceDefault, "/proc/self/ns/net", host.inode};
+        spdlog::info("file descriptor limit {} (hard {}): room for about {} namespaces", fd_limit.soft, fd_limit.hard,
+                     fd_limit.soft / kFdsPerNamespace);
+        bus_watch = loop.watch_fd(connection->getEventLoopPollData().fd, POLLIN, [](short) {});
+        hub_watch = loop.watch_fd(hub.fd(), POLLIN, [](short) {}); // hub.woke() drains it after every poll
+        signal_watch = loop.watch_fd(signals.get(), POLLIN, [this](short) {
+            signalfd_siginfo info{};
+            [[maybe_unused]] auto n = ::read(signals.get(), &info, sizeof info);
+            spdlog::info("received signal {}, stopping", info.ssi_signo);
+            stopping = true;
+        });
+        retry_timer = loop.add_timer([this] { registry.retry_starts(); });
+        std::uint64_t usec = 0;
+        if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+            watchdog = loop.add_timer([] { sd_notify(0, "WATCHDOG=1"); });
+            watchdog.arm_every(std::chrono::milliseconds(usec / 2000));
+            spdlog::debug("watchdog every {} ms", usec / 2000);
+        }
     }
 
-    void rescan()
+    // The single place that decides: every source's view, one reconcile.
+    void reconcile_now()
     {
-        auto found = scan_netns_dir(watcher.dir());
-        found.push_back(host_identity);
+        dirty = false;
+        watches.release_unheld([this](std::uint64_t inode) { return processes.holds(inode) || mounts.holds(inode); });
+        std::vector<NamespaceIdentity> found{host};
+        for (const auto* list : {&mounts.identities()}) {
+            found.insert(found.end(), list->begin(), list->end());
+        }
+        const auto watched = watches.identities();
+        found.insert(found.end(), watched.begin(), watched.end());
+        const auto held = processes.identities();
+        found.insert(found.end(), held.begin(), held.end());
         registry.apply(reconcile(registry.identities(), found));
+        registry.update_holders([this](std::uint64_t inode) { return processes.holder_of(inode); });
+        if (registry.has_unstarted() && !retry_timer.armed()) {
+            retry_timer.arm_after(std::chrono::seconds(1));
+        }
+    }
+
+    // NamespaceControl
+    void watch(const std::string& path, WatchCompletion done) override
+    {
+        auto checked = check_watch_path(path);
+        if (const auto* why = std::get_if<std::string>(&checked)) {
+            done(ControlError{ControlError::Kind::InvalidArgs, *why});
+            return;
+        }
+        const auto& target = std::get<WatchTarget>(checked);
+        if (const auto* known = registry.find_inode(target.inode)) {
+            registry.when_exported(known->identity.name, std::move(done)); // already monitored: its name
+            return;
+        }
+        watches.add(target);
+        reconcile_now();
+        const auto* added = registry.find_inode(target.inode);
+        if (added == nullptr) {
+            watches.erase(target.inode);
+            done(ControlError{ControlError::Kind::Failed, "'" + path + "' could not be monitored"});
+            return;
+        }
+        spdlog::info("watching {} as {}", path, added->identity.name);
+        registry.when_exported(added->identity.name, std::move(done));
+    }
+
+    std::optional<ControlError> unwatch(const std::string& name) override
+    {
+        const auto* status = registry.find(name);
+        if (status == nullptr) {
+            return ControlError{ControlError::Kind::NoSuchNamespace, "No monitored network namespace is named '" + name + "'"};
+        }
+        if (status->identity.source != SourceKind::Watch) {
+            return ControlError{ControlError::Kind::InvalidArgs,
+                                "'" + name + "' was not added by Watch: it was found as " +
+                                    source_string(status->identity.source) +
+                                    " and is monitored as long as something holds it"};
+        }
+        watches.erase(status->identity.inode);
+        reconcile_now(); // removed, unless a source still finds it (then under that source's name)
+        return std::nullopt;
     }
 
     void update_status()
@@ -116,9 +179,9 @@ struct Daemon::Impl {
         sd_notify(0, "READY=1");
     }
 
-    int loop()
+    int loop_until_stopped()
     {
-        rescan();
+        reconcile_now();
         for (;;) {
             while (connection->processPendingRequest()) {
             }
@@ -131,46 +194,35 @@ struct Daemon::Impl {
                 continue;
             }
             const auto bus = connection->getEventLoopPollData();
-            std::array<pollfd, 6> fds{{
-                {bus.fd, bus.events, 0},
-                {hub.fd(), POLLIN, 0},
-                {signals.get(), POLLIN, 0},
-                {watcher.inotify_fd(), POLLIN, 0},
-                {watcher.mountinfo_fd(), POLLPRI, 0},
-                {watchdog.get(), POLLIN, 0}, // -1 when there is no watchdog: poll ignores it
-            }};
-            if (::poll(fds.data(), fds.size(), bus.getPollTimeout()) < 0 && errno != EINTR) {
-                throw std::system_error(errno, std::generic_category(), "poll");
-            }
+            bus_watch.set_events(bus.events);
+            loop.run_once(bus.getPollTimeout());
             hub.woke();
-            if (fds[2].revents != 0) {
-                signalfd_siginfo info{};
-                [[maybe_unused]] auto n = ::read(signals.get(), &info, sizeof info);
-                spdlog::info("received signal {}, stopping", info.ssi_signo);
+            if (stopping) {
                 return 0;
             }
-            if (fds[5].revents != 0) {
-                std::uint64_t expirations = 0;
-                [[maybe_unused]] auto n = ::read(watchdog.get(), &expirations, sizeof expirations);
-                sd_notify(0, "WATCHDOG=1");
-            }
-            bool due = fds[4].revents != 0;
-            if (fds[3].revents != 0) {
-                due = watcher.on_inotify() || due;
-            }
-            if (due) {
-                rescan();
+            if (dirty) {
+                reconcile_now();
             }
         }
     }
 
+    FdLimit fd_limit;
+    EventLoop loop;
     EventHub hub;
     std::unique_ptr<sdbus::IConnection> connection;
     NamespaceRegistry registry;
-    NetnsDirWatcher watcher;
+    NamespaceIdentity host;
+    bool dirty = true;
+    MountSource mounts;
+    ProcessSource processes;
+    WatchSource watches;
     UniqueFd signals;
-    UniqueFd watchdog;
-    NamespaceIdentity host_identity;
+    FdWatch bus_watch;
+    FdWatch hub_watch;
+    FdWatch signal_watch;
+    Timer retry_timer;
+    Timer watchdog;
+    bool stopping = false;
     bool ready = false;
     std::size_t last_status_count = static_cast<std::size_t>(-1);
 };
@@ -181,7 +233,7 @@ Daemon::~Daemon() = default;
 
 int Daemon::run()
 {
-    const int status = impl_->loop();
+    const int status = impl_->loop_until_stopped();
     sd_notify(0, "STOPPING=1");
     return status;
 }

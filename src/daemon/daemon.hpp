@@ -1,10 +1,12 @@
 #pragma once
-// The bus-loop thread: owns the sd-bus connection, the registry, the
-// namespace watcher and the systemd notifications, and is the only thread
-// that touches sdbus-c++ (1.2 is not thread-safe; signals emitted from other
-// threads can stall). Everything it waits for is one poll(): the bus fd, the
-// event hub's bell, inotify, mountinfo, a signalfd and, only when systemd
-// asks for it, the watchdog timer. No other periodic wake-up exists.
+// The bus-loop thread: owns the sd-bus connection, the event loop, the
+// namespace sources, the registry and the systemd notifications, and is the
+// only thread that touches sdbus-c++ (1.2 is not thread-safe; signals
+// emitted from other threads can stall). Every component registers its fds
+// and timers with one EventLoop: the bus fd, the event hub's bell,
+// mountinfo, the process-events connector, a signalfd and, only when systemd
+// asks for it, the watchdog. The only periodic wake-ups are the watchdog and
+// the fallback /proc scan (--process-scan-interval; 0 turns it off).
 #include "daemon/options.hpp"
 
 #include <memory>

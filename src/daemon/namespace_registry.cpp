@@ -1,25 +1,28 @@
 #include "daemon/namespace_registry.hpp"
 
+#include "bus/enum_strings.hpp"
 #include "bus/object_path.hpp"
-#include "netns/nsfs.hpp"
-#include "nswatch/dbus_names.hpp"
+#include "netns/mount_naming.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <system_error>
 
 namespace nswatch {
 
 struct NamespaceRegistry::Entry {
-    NamespaceIdentity identity;
-    std::string path; // D-Bus object path
-    std::shared_ptr<WorkerChannel> channel;
+    NamespaceStatus status;
+    std::string object_path;
+    std::shared_ptr<WorkerChannel> channel;  // null until the worker started
     NamespaceMirror mirror;
-    std::string state = dbus::kStateMonitoring;
+    std::vector<WatchCompletion> on_export;  // Watch replies waiting for the object
     std::unique_ptr<NamespaceObject> object; // null until the worker reported
     std::unique_ptr<NamespaceWorker> worker; // destroyed (joined) first
 };
 
-NamespaceRegistry::NamespaceRegistry(sdbus::IConnection& connection, EventHub& hub, RegistryOptions options)
-    : connection_(connection), hub_(hub), options_(options), manager_(connection, *this)
+NamespaceRegistry::NamespaceRegistry(sdbus::IConnection& connection, EventHub& hub, NamespaceControl& control,
+                                     RegistryOptions options)
+    : connection_(connection), hub_(hub), options_(std::move(options)), manager_(connection, *this, control)
 {
 }
 
@@ -38,37 +41,72 @@ void NamespaceRegistry::apply(const ReconcilePlan& plan)
     for (const auto& identity : plan.add) {
         add(identity);
     }
+    for (const auto& identity : plan.update) {
+        auto it = entries_.find(identity.name);
+        if (it == entries_.end()) {
+            continue;
+        }
+        Entry& entry = *it->second;
+        spdlog::debug("[{}] now reached through {}", identity.name, identity.path);
+        entry.status.identity = identity;
+        identities_[identity.name] = identity;
+        if (entry.channel) {
+            entry.channel->set_open_path(identity.path);
+        }
+        if (entry.object) {
+            entry.object->publish_holder_changed();
+        }
+    }
 }
 
 void NamespaceRegistry::add(const NamespaceIdentity& identity)
 {
-    const std::pair rejection_key(identity.path, identity.inode);
-    if (rejected_.contains(rejection_key)) {
-        return;
-    }
-    std::uint64_t inode = 0;
-    try {
-        inode = open_net_namespace(identity.path).inode; // checks it is a network namespace; closes again
-    } catch (const NamespaceFileError& e) {
-        spdlog::warn("not monitoring {}: {}", identity.path, e.what());
-        rejected_.insert(rejection_key);
-        return;
-    }
-    if (inode != identity.inode) {
-        // Replaced between scan and open: the next rescan sees the new one.
-        spdlog::debug("{} changed while opening it; waiting for the next scan", identity.path);
-        return;
-    }
+    // Nothing is opened here: the worker opens the namespace once, briefly,
+    // to make its socket (an open file would pin a mount: umount fails).
     auto entry = std::make_unique<Entry>();
-    entry->identity = identity;
-    entry->path = namespace_object_path(identity.name);
-    entry->channel = std::make_shared<WorkerChannel>(options_.queue_capacity);
-    WorkerOptions worker_options = options_.worker;
-    worker_options.inject_failure_once = identity.name == options_.inject_failure_in;
-    entry->worker = std::make_unique<NamespaceWorker>(identity, entry->channel, hub_, worker_options);
-    spdlog::info("monitoring network namespace {} ({}, inode {})", identity.name, identity.path, identity.inode);
+    entry->status.identity = identity;
+    entry->object_path = namespace_object_path(identity.name);
+    spdlog::info("monitoring network namespace {} ({}, {}, inode {})", identity.name, source_string(identity.source),
+                 identity.path, identity.inode);
     identities_[identity.name] = identity;
+    names_by_inode_[identity.inode] = identity.name;
+    Entry& added = *entry;
     entries_[identity.name] = std::move(entry);
+    ++unstarted_;
+    start_worker(added);
+}
+
+void NamespaceRegistry::start_worker(Entry& entry)
+{
+    const auto& identity = entry.status.identity;
+    try {
+        if (!entry.channel) {
+            entry.channel = std::make_shared<WorkerChannel>(options_.queue_capacity, identity.path);
+        }
+        WorkerOptions worker_options = options_.worker;
+        worker_options.inject_failure_once = identity.name == options_.inject_failure_in;
+        entry.worker = std::make_unique<NamespaceWorker>(identity, entry.channel, hub_, worker_options);
+        --unstarted_;
+    } catch (const std::system_error& e) {
+        // Out of fds (its bell) or threads: shown failed, retried later.
+        const std::string why = e.code().value() == EMFILE
+                                    ? "the daemon's file descriptor limit (RLIMIT_NOFILE) is exhausted"
+                                    : std::string("cannot start its worker: ") + e.what();
+        spdlog::warn("[{}] {}; retrying", identity.name, why);
+        set_state(entry, MonitorState::Failed, why);
+        if (!entry.object) {
+            export_entry(entry); // a failing namespace is shown failed, never hidden
+        }
+    }
+}
+
+void NamespaceRegistry::retry_starts()
+{
+    for (auto& [name, entry] : entries_) {
+        if (!entry->worker) {
+            start_worker(*entry);
+        }
+    }
 }
 
 void NamespaceRegistry::remove(const std::string& name)
@@ -78,24 +116,81 @@ void NamespaceRegistry::remove(const std::string& name)
         return;
     }
     Entry& entry = *it->second;
-    entry.worker.reset(); // closes the namespace's sockets before we announce anything
-    events_dropped_removed_ += entry.channel->dropped.load();
+    if (entry.worker) {
+        entry.worker.reset(); // closes the namespace's sockets before we announce anything
+    } else {
+        --unstarted_;
+    }
+    if (entry.channel) {
+        events_dropped_removed_ += entry.channel->dropped.load();
+    }
     if (entry.object) {
         entry.object->withdraw();
         entry.object.reset();
         --exported_;
-        manager_.publish_namespace_removed(name, entry.path);
+        manager_.publish_namespace_removed(name, entry.object_path);
+    }
+    for (auto& done : entry.on_export) {
+        done(ControlError{ControlError::Kind::Failed, "network namespace " + name + " went away before it was monitored"});
     }
     spdlog::info("stopped monitoring network namespace {}", name);
+    if (auto by_inode = names_by_inode_.find(entry.status.identity.inode);
+        by_inode != names_by_inode_.end() && by_inode->second == name) {
+        names_by_inode_.erase(by_inode);
+    }
     identities_.erase(name);
     entries_.erase(it);
+}
+
+void NamespaceRegistry::update_holders(const std::function<HolderInfo(std::uint64_t inode)>& holder_of)
+{
+    for (auto& [name, entry] : entries_) {
+        auto& status = entry->status;
+        HolderInfo holder = holder_of(status.identity.inode);
+        std::string container = !holder.container.empty() ? holder.container
+                                                           : container_from_mount_point(status.identity.path);
+        if (holder == status.holder && container == status.container) {
+            continue;
+        }
+        status.holder = std::move(holder);
+        status.container = std::move(container);
+        if (entry->object) {
+            entry->object->publish_holder_changed();
+        }
+    }
+}
+
+const NamespaceStatus* NamespaceRegistry::find_inode(std::uint64_t inode) const
+{
+    auto it = names_by_inode_.find(inode);
+    return it == names_by_inode_.end() ? nullptr : find(it->second);
+}
+
+const NamespaceStatus* NamespaceRegistry::find(const std::string& name) const
+{
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second->status;
+}
+
+void NamespaceRegistry::when_exported(const std::string& name, WatchCompletion done)
+{
+    auto it = entries_.find(name);
+    if (it == entries_.end()) {
+        done(ControlError{ControlError::Kind::Failed, "network namespace " + name + " is not monitored"});
+    } else if (it->second->object) {
+        done(WatchResult{name, it->second->object_path});
+    } else {
+        it->second->on_export.push_back(std::move(done));
+    }
 }
 
 bool NamespaceRegistry::drain()
 {
     bool more = false;
     for (auto& [name, entry] : entries_) {
-        more = drain_entry(*entry) || more;
+        if (entry->channel) {
+            more = drain_entry(*entry) || more;
+        }
     }
     return more;
 }
@@ -103,7 +198,7 @@ bool NamespaceRegistry::drain()
 bool NamespaceRegistry::has_pending() const
 {
     for (const auto& [name, entry] : entries_) {
-        if (!entry->channel->ring.empty()) {
+        if (entry->channel && !entry->channel->ring.empty()) {
             return true;
         }
     }
@@ -145,7 +240,7 @@ void NamespaceRegistry::flush(Entry& entry, std::vector<SequencedEvent>& batch)
     if (batch.empty()) {
         return;
     }
-    spdlog::trace("[{}] emitting {} events, seq {}..{}", entry.identity.name, batch.size(), batch.front().seq,
+    spdlog::trace("[{}] emitting {} events, seq {}..{}", entry.status.identity.name, batch.size(), batch.front().seq,
                   batch.back().seq);
     if (entry.object) {
         entry.object->publish_events(batch);
@@ -157,13 +252,16 @@ void NamespaceRegistry::flush(Entry& entry, std::vector<SequencedEvent>& batch)
 void NamespaceRegistry::on_snapshot(Entry& entry, const StateSnapshot& snapshot, std::vector<SequencedEvent>& batch)
 {
     flush(entry, batch);
+    // The worker stored the cookie before pushing; the pop made it visible.
+    entry.status.cookie = entry.channel->cookie.load(std::memory_order_relaxed);
     if (!entry.object) {
         entry.mirror.reset(*snapshot.state); // the snapshot at seq 0
+        set_state(entry, MonitorState::Monitoring, "");
         export_entry(entry);
         return;
     }
     // A first snapshot after an initial failure repairs like a restart.
-    const std::string reason = snapshot.reason.empty() ? "restart" : snapshot.reason;
+    const ResyncReason reason = snapshot.reason == ResyncReason::Initial ? ResyncReason::Restart : snapshot.reason;
     for (auto& event : entry.mirror.resync_to(*snapshot.state, realtime_usec())) {
         batch.push_back(std::move(event));
         if (batch.size() >= options_.max_batch) {
@@ -171,27 +269,33 @@ void NamespaceRegistry::on_snapshot(Entry& entry, const StateSnapshot& snapshot,
         }
     }
     flush(entry, batch);
-    set_state(entry, dbus::kStateMonitoring);
+    set_state(entry, MonitorState::Monitoring, "");
     ++resyncs_;
-    spdlog::info("[{}] resynced ({}), seq {}", entry.identity.name, reason, entry.mirror.seq());
+    spdlog::info("[{}] resynced ({}), seq {}", entry.status.identity.name, resync_reason_string(reason),
+                 entry.mirror.seq());
     entry.object->publish_resynced(reason);
 }
 
 void NamespaceRegistry::on_status(Entry& entry, const WorkerStatus& status, std::vector<SequencedEvent>& batch)
 {
     flush(entry, batch);
-    set_state(entry, status.healthy ? dbus::kStateMonitoring : dbus::kStateFailed);
+    if (status.healthy) {
+        set_state(entry, MonitorState::Monitoring, "");
+    } else {
+        set_state(entry, MonitorState::Failed, status.error);
+    }
     if (!entry.object) {
         export_entry(entry); // a failing namespace is shown failed, never hidden
     }
 }
 
-void NamespaceRegistry::set_state(Entry& entry, std::string state)
+void NamespaceRegistry::set_state(Entry& entry, MonitorState state, std::string reason)
 {
-    if (entry.state == state) {
+    if (entry.status.state == state && entry.status.state_reason == reason) {
         return;
     }
-    entry.state = std::move(state);
+    entry.status.state = state;
+    entry.status.state_reason = std::move(reason);
     if (entry.object) {
         entry.object->publish_state_changed();
     }
@@ -199,18 +303,23 @@ void NamespaceRegistry::set_state(Entry& entry, std::string state)
 
 void NamespaceRegistry::export_entry(Entry& entry)
 {
-    entry.object = std::make_unique<NamespaceObject>(connection_, entry.identity, entry.mirror, entry.state);
+    entry.object = std::make_unique<NamespaceObject>(connection_, entry.object_path, entry.status, entry.mirror);
     ++exported_;
     entry.object->announce();
-    manager_.publish_namespace_added(entry.identity.name, entry.path);
+    manager_.publish_namespace_added(entry.status.identity.name, entry.object_path);
+    for (auto& done : std::exchange(entry.on_export, {})) {
+        done(WatchResult{entry.status.identity.name, entry.object_path});
+    }
 }
 
 std::vector<NamespaceListing> NamespaceRegistry::list_namespaces() const
 {
     std::vector<NamespaceListing> out;
+    out.reserve(exported_);
     for (const auto& [name, entry] : entries_) {
         if (entry->object) {
-            out.push_back({name, entry->path, entry->identity.source, entry->identity.inode});
+            const auto& id = entry->status.identity;
+            out.push_back({name, entry->object_path, id.source, id.inode});
         }
     }
     return out;
@@ -222,14 +331,16 @@ std::optional<std::string> NamespaceRegistry::namespace_path(const std::string& 
     if (it == entries_.end() || !it->second->object) {
         return std::nullopt;
     }
-    return it->second->path;
+    return it->second->object_path;
 }
 
 DaemonCounters NamespaceRegistry::counters() const
 {
     DaemonCounters counters{events_published_, events_dropped_removed_, resyncs_};
     for (const auto& [name, entry] : entries_) {
-        counters.events_dropped += entry->channel->dropped.load(std::memory_order_relaxed);
+        if (entry->channel) {
+            counters.events_dropped += entry->channel->dropped.load(std::memory_order_relaxed);
+        }
     }
     return counters;
 }

@@ -2,24 +2,25 @@
 // The set of monitored namespaces, and the bus-side half of each.
 //
 // Threading: bus thread only. It starts and stops workers, drains their
-// rings, keeps each namespace's mirror and publishes on D-Bus.
-// Ownership: owns one Entry per namespace: identity, channel, worker,
-// mirror and (once the worker reported) the D-Bus object. Removing an entry
-// joins its worker first, so its sockets are closed before the namespace is
+// rings, keeps each namespace's mirror and status and publishes on D-Bus.
+// Ownership: owns one Entry per namespace: status, channel, worker, mirror
+// and (once the worker reported) the D-Bus object. Removing an entry joins
+// its worker first, so its sockets are closed before the namespace is
 // announced gone.
 #include "bus/manager_object.hpp"
 #include "bus/namespace_object.hpp"
+#include "daemon/namespace_control.hpp"
+#include "daemon/namespace_status.hpp"
 #include "events/event_hub.hpp"
 #include "events/namespace_mirror.hpp"
 #include "events/worker_channel.hpp"
 #include "netlink/namespace_worker.hpp"
-#include "netns/namespace_identity.hpp"
 #include "netns/reconcile.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 namespace sdbus {
@@ -37,7 +38,8 @@ struct RegistryOptions {
 
 class NamespaceRegistry final : public ManagerBackend {
 public:
-    NamespaceRegistry(sdbus::IConnection& connection, EventHub& hub, RegistryOptions options);
+    NamespaceRegistry(sdbus::IConnection& connection, EventHub& hub, NamespaceControl& control,
+                      RegistryOptions options);
     NamespaceRegistry(const NamespaceRegistry&) = delete;
     NamespaceRegistry& operator=(const NamespaceRegistry&) = delete;
     ~NamespaceRegistry() override;
@@ -45,8 +47,13 @@ public:
     // Monitored identities by name (including ones not yet exported).
     [[nodiscard]] const std::map<std::string, NamespaceIdentity>& identities() const noexcept { return identities_; }
 
-    // Removals first (a name may be reused for a new inode), then additions.
+    // Removals first (a name may be reused for a new inode), then additions,
+    // then path updates (in place: same object, same seq).
     void apply(const ReconcilePlan& plan);
+
+    // Sets who holds each namespace (from the process source); publishes
+    // PropertiesChanged for the ones that changed.
+    void update_holders(const std::function<HolderInfo(std::uint64_t inode)>& holder_of);
 
     // Pops every worker's ring (a bounded amount per worker per call, for
     // fairness) and publishes. Returns whether messages are still waiting.
@@ -57,6 +64,17 @@ public:
     [[nodiscard]] std::size_t unreported() const noexcept { return entries_.size() - exported_; }
     // Namespaces with an object on the bus (what ListNamespaces lists).
     [[nodiscard]] std::size_t exported() const noexcept { return exported_; }
+    // Namespaces whose worker could not even be started (e.g. no fd left for
+    // its bell); retry_starts() tries again.
+    [[nodiscard]] bool has_unstarted() const noexcept { return unstarted_ > 0; }
+    void retry_starts();
+
+    // The monitored namespace with this inode, if any.
+    [[nodiscard]] const NamespaceStatus* find_inode(std::uint64_t inode) const;
+    [[nodiscard]] const NamespaceStatus* find(const std::string& name) const;
+    // Calls `done` once `name` has its object (at once if it has); with an
+    // error if the namespace goes before that.
+    void when_exported(const std::string& name, WatchCompletion done);
 
     // ManagerBackend
     [[nodiscard]] std::vector<NamespaceListing> list_namespaces() const override;
@@ -68,13 +86,14 @@ private:
     struct Entry;
 
     void add(const NamespaceIdentity& identity);
+    void start_worker(Entry& entry);
     void remove(const std::string& name);
     bool drain_entry(Entry& entry);
     void on_snapshot(Entry& entry, const StateSnapshot& snapshot, std::vector<SequencedEvent>& batch);
     void on_status(Entry& entry, const WorkerStatus& status, std::vector<SequencedEvent>& batch);
     void flush(Entry& entry, std::vector<SequencedEvent>& batch);
     void export_entry(Entry& entry);
-    void set_state(Entry& entry, std::string state);
+    void set_state(Entry& entry, MonitorState state, std::string reason);
 
     sdbus::IConnection& connection_;
     EventHub& hub_;
@@ -82,11 +101,12 @@ private:
     ManagerObject manager_;
     std::map<std::string, std::unique_ptr<Entry>> entries_;
     std::map<std::string, NamespaceIdentity> identities_;
-    std::set<std::pair<std::string, std::uint64_t>> rejected_; // (path, inode) not a network namespace
+    std::map<std::uint64_t, std::string> names_by_inode_;
     std::uint64_t events_published_ = 0;
     std::uint64_t events_dropped_removed_ = 0; // dropped by workers since stopped
     std::uint64_t resyncs_ = 0;
-    std::size_t exported_ = 0; // entries with an object: kept, not counted per loop iteration
+    std::size_t exported_ = 0;  // entries with an object: kept, not counted per loop iteration
+    std::size_t unstarted_ = 0; // entries without a worker
 };
 
 } // namespace nswatch

@@ -2,6 +2,7 @@
 
 #include "nswatch_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -22,6 +23,28 @@ std::optional<T> parse_number(const std::string& text, T min, T max)
         return std::nullopt;
     }
     return value;
+}
+
+// Sets the source flags from "named,mounts,processes"; an error text if bad.
+std::optional<std::string> parse_sources(const std::string& list, DaemonOptions& options)
+{
+    options.source_named = options.source_mounts = options.source_processes = false;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        const std::string item = list.substr(start, comma - start);
+        if (item == "named") {
+            options.source_named = true;
+        } else if (item == "mounts") {
+            options.source_mounts = true;
+        } else if (item == "processes") {
+            options.source_processes = true;
+        } else if (!item.empty()) {
+            return "unknown source '" + item + "' in --sources (use named, mounts, processes)";
+        }
+        start = comma + 1;
+    }
+    return std::nullopt;
 }
 
 EarlyExit usage_error(const std::string& message)
@@ -45,6 +68,16 @@ std::string usage_text()
            "  --rcvbuf=BYTES         netlink receive buffer per namespace (default 8388608)\n"
            "  --queue-size=N         events queued per namespace before a resync is needed\n"
            "                         (default 4096)\n"
+           "  --sources=LIST         comma-separated discovery sources: named (/run/netns),\n"
+           "                         mounts (other nsfs mounts: docker/..., mount/...),\n"
+           "                         processes (namespaces only processes are in: proc/...);\n"
+           "                         default named,mounts,processes. The host namespace\n"
+           "                         (default) and Watch are always on\n"
+           "  --process-scan-interval=SECONDS\n"
+           "                         full /proc scan for process-held namespaces: a safety\n"
+           "                         net beside process events (default 30), the only way\n"
+           "                         without them (default 2, e.g. in a container); 0: off\n"
+           "  --no-process-events    do not use the kernel's process-events connector\n"
            "  --help                 show this help and exit\n"
            "  --version              show the version and exit\n";
 }
@@ -78,6 +111,28 @@ std::variant<DaemonOptions, EarlyExit> parse_options(const std::vector<std::stri
         }
         if (arg == "--session") {
             options.session_bus = true;
+            continue;
+        }
+        if (arg == "--no-process-events") {
+            options.process_events = false;
+            continue;
+        }
+        if (arg == "--sources" || arg == "--process-scan-interval") {
+            auto v = take_value();
+            if (!v) {
+                return usage_error("option " + arg + " needs a value");
+            }
+            if (arg == "--sources") {
+                if (auto error = parse_sources(*v, options)) {
+                    return usage_error(*error);
+                }
+            } else {
+                auto n = parse_number<long>(*v, 0, 86'400);
+                if (!n) {
+                    return usage_error("--process-scan-interval needs seconds from 0 to 86400, not '" + *v + "'");
+                }
+                options.process_scan_interval = std::chrono::seconds(*n);
+            }
             continue;
         }
         if (arg == "--netns-dir" || arg == "--log-level" || arg == "--rcvbuf" || arg == "--queue-size") {

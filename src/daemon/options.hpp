@@ -1,6 +1,8 @@
 #pragma once
 // nswatchd's command line. parse_options is pure: it never prints or exits.
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -13,6 +15,14 @@ struct DaemonOptions {
     std::string log_level = "info";
     int receive_buffer_bytes = 8 * 1024 * 1024;
     std::size_t queue_capacity = 4096;
+    // --sources: which discovery sources announce namespaces. The host
+    // namespace and Watch are always on.
+    bool source_named = true;  // /run/netns (--netns-dir)
+    bool source_mounts = true; // every other nsfs mount (docker/…, mount/…)
+    bool source_processes = true; // namespaces only processes are in (proc/…)
+    bool process_events = true;   // use the process-events connector when it works
+    // Full /proc scan period; nullopt: 30 s with process events, 2 s without.
+    std::optional<std::chrono::seconds> process_scan_interval;
 };
 
 // --help / --version, or a usage error: text to print and the exit status.

@@ -36,17 +36,23 @@ std::string event_type_name(const ObjectEvent& event);
 std::string_view object_type_name(const KernelObject& object) noexcept;
 std::int32_t object_ifindex(const KernelObject& object) noexcept;
 
-// A complete dump of the namespace, handed over whole (one ring slot).
-// The first one (reason empty) becomes the snapshot GetState answers with
-// seq 0. Later ones ("overrun", "queue-full", "restart") are diffed by the bus
-// thread against what clients were told; the difference goes out as ordinary
-// events, then Resynced(reason).
-struct StateSnapshot {
-    std::shared_ptr<const NamespaceState> state;
-    std::string reason;
+// Why a complete dump was taken. Initial: the first one, the snapshot at
+// seq 0. The others are diffed by the bus thread against what clients were
+// told; the difference goes out as ordinary events, then Resynced(reason).
+enum class ResyncReason : std::uint8_t {
+    Initial,
+    Overrun,   // the kernel dropped notifications (ENOBUFS)
+    QueueFull, // the worker's ring was full and events were dropped
+    Restart,   // the worker recovered from a failure
 };
 
-// The worker's health: "monitoring" when healthy, else "failed" (with why).
+// A complete dump of the namespace, handed over whole (one ring slot).
+struct StateSnapshot {
+    std::shared_ptr<const NamespaceState> state;
+    ResyncReason reason = ResyncReason::Initial;
+};
+
+// The worker's health: healthy once its socket works, else failed (with why).
 struct WorkerStatus {
     bool healthy = true;
     std::string error;

@@ -10,11 +10,27 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <string>
 
 namespace nswatch {
 
 struct WorkerChannel {
-    explicit WorkerChannel(std::size_t capacity) : ring(capacity) {}
+    WorkerChannel(std::size_t capacity, std::string path) : ring(capacity), open_path_(std::move(path)) {}
+
+    // The nsfs path the worker opens its namespace through. The bus thread
+    // changes it when the namespace's representative path changes (another
+    // holder process); the worker reads it at each (re)open.
+    void set_open_path(std::string path)
+    {
+        const std::lock_guard lock(path_mutex_);
+        open_path_ = std::move(path);
+    }
+    [[nodiscard]] std::string open_path() const
+    {
+        const std::lock_guard lock(path_mutex_);
+        return open_path_;
+    }
 
     SpscRing<WorkerMessage> ring;
     // Rung to wake the worker: on stop, and by the bus thread when it freed
@@ -25,6 +41,9 @@ struct WorkerChannel {
     std::atomic<bool> producer_waiting{false};
     // Events the worker could not queue (each one later repaired by a resync).
     std::atomic<std::uint64_t> dropped{0};
+    // The namespace's cookie (SO_NETNS_COOKIE), stored by the worker before it
+    // pushes its first snapshot: the ring's release/acquire publishes it.
+    std::atomic<std::uint64_t> cookie{0};
 
     // Bus thread, after popping: wake a producer that waits for room.
     void after_pop() noexcept
@@ -34,6 +53,10 @@ struct WorkerChannel {
             worker_bell.signal();
         }
     }
+
+private:
+    mutable std::mutex path_mutex_;
+    std::string open_path_;
 };
 
 } // namespace nswatch

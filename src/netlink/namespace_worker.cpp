@@ -6,11 +6,14 @@
 #include "netns/nsfs.hpp"
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <pthread.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
 
 namespace nswatch {
 
@@ -38,6 +41,22 @@ void backoff_wait(const std::stop_token& stop, const EventFd& bell, WorkerOutbox
     }
 }
 
+// An exhausted fd limit is named as such: libnl reports it as "Unspecific
+// failure", which tells an administrator nothing.
+std::string describe_failure(const std::exception& e)
+{
+    const auto* sys = dynamic_cast<const std::system_error*>(&e);
+    if (sys != nullptr && (sys->code().value() == EMFILE || sys->code().value() == ENFILE)) {
+        rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+        return sys->code().value() == EMFILE
+                   ? "the daemon's file descriptor limit (" + std::to_string(limit.rlim_cur) +
+                         ", RLIMIT_NOFILE) is exhausted; raise LimitNOFILE= or monitor fewer namespaces"
+                   : "the system-wide file limit (fs.file-max) is exhausted";
+    }
+    return e.what();
+}
+
 } // namespace
 
 NamespaceWorker::NamespaceWorker(NamespaceIdentity identity, std::shared_ptr<WorkerChannel> channel, EventHub& hub,
@@ -55,12 +74,17 @@ NamespaceWorker::~NamespaceWorker()
 
 NetlinkSocket NamespaceWorker::open_socket() const
 {
-    const auto ns = open_net_namespace(identity_.path);
+    // Read at every (re)open: a process-held namespace's path follows its
+    // current holder process.
+    const std::string path = channel_->open_path();
+    const auto ns = open_net_namespace(path);
     if (ns.inode != identity_.inode) {
-        // The path now leads elsewhere; the watcher will replace this worker.
-        throw NamespaceFileError(identity_.path + " no longer holds namespace " + std::to_string(identity_.inode));
+        // The path now leads elsewhere; the sources will replace this worker.
+        throw NamespaceFileError(path + " no longer holds namespace " + std::to_string(identity_.inode));
     }
-    return NetlinkSocket::open_in_namespace(ns.fd.get(), options_.netlink);
+    auto socket = NetlinkSocket::open_in_namespace(ns.fd.get(), options_.netlink);
+    channel_->cookie.store(socket.netns_cookie(), std::memory_order_relaxed); // published by the snapshot push
+    return socket;
 } // the namespace fd closes here: only the socket remains
 
 void NamespaceWorker::run(const std::stop_token& stop)
@@ -78,15 +102,16 @@ void NamespaceWorker::run(const std::stop_token& stop)
         try {
             NetlinkSession session(identity_.name, open_socket(), tracker, outbox, inject_failure);
             // After a failure the first dump is diffed against what clients saw.
-            session.run(stop, channel_->worker_bell, dumps_before > 0 ? "restart" : "");
+            session.run(stop, channel_->worker_bell, dumps_before > 0 ? ResyncReason::Restart : ResyncReason::Initial);
             return; // stopped
         } catch (const std::exception& e) {
             tracker.abort_dump();
             if (std::chrono::steady_clock::now() - started >= kHealthyFor) {
                 delay = options_.backoff_initial; // it worked for a while: start the backoff over
             }
-            spdlog::error("[{}] netlink failed: {}; retrying in {} ms", identity_.name, e.what(), delay.count());
-            outbox.status(WorkerStatus{false, e.what()});
+            const std::string why = describe_failure(e);
+            spdlog::error("[{}] netlink failed: {}; retrying in {} ms", identity_.name, why, delay.count());
+            outbox.status(WorkerStatus{false, why});
         }
         backoff_wait(stop, channel_->worker_bell, outbox, delay);
         delay = std::min(delay * 2, options_.backoff_max);

@@ -38,9 +38,9 @@ NetlinkSession::NetlinkSession(const std::string& name, NetlinkSocket socket, Na
 
 NetlinkSession::~NetlinkSession() = default;
 
-void NetlinkSession::run(const std::stop_token& stop, const EventFd& bell, std::string first_reason)
+void NetlinkSession::run(const std::stop_token& stop, const EventFd& bell, ResyncReason first_reason)
 {
-    start_full(std::move(first_reason));
+    start_full(first_reason);
     std::array<pollfd, 2> fds{{{socket_.fd(), POLLIN, 0}, {bell.fd(), POLLIN, 0}}};
     while (!stop.stop_requested()) {
         if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -127,10 +127,10 @@ int NetlinkSession::on_error(sockaddr_nl* /*who*/, nlmsgerr* error, void* arg)
     return NL_SKIP; // NL_STOP would make nl_recvmsgs fail with this error
 }
 
-void NetlinkSession::start_full(std::string reason)
+void NetlinkSession::start_full(ResyncReason reason)
 {
     job_ = Job::Full;
-    reason_ = std::move(reason);
+    reason_ = reason;
     full_pending_ = false;
     dump_interrupted_ = false;
     refresh_pending_ = {}; // a full dump covers every refresh; new ones may follow it
@@ -203,7 +203,7 @@ void NetlinkSession::finish_job()
     if (finished == Job::Full) {
         auto state = tracker_.end_dump();
         outbox_.repair_covered();
-        spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(), reason_.empty() ? "initial" : reason_);
+        spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(), static_cast<int>(reason_));
         outbox_.snapshot(std::move(state), reason_);
     } else if (finished == Job::Refresh) {
         for (auto& event : tracker_.end_refresh(realtime_usec())) {
@@ -234,9 +234,9 @@ void NetlinkSession::overrun()
 {
     spdlog::info("[{}] netlink receive buffer overrun: re-reading the kernel state", name_);
     full_pending_ = true;
-    full_pending_reason_ = "overrun";
+    full_pending_reason_ = ResyncReason::Overrun;
     if (job_ == Job::None) {
-        start_full("overrun");
+        start_full(ResyncReason::Overrun);
     } // else: one dump at a time; finish_step starts it over
 }
 

@@ -31,8 +31,8 @@ public:
     NetlinkSession& operator=(const NetlinkSession&) = delete;
     ~NetlinkSession();
 
-    // `first_reason`: "" for the initial dump, "restart" after a failure.
-    void run(const std::stop_token& stop, const EventFd& bell, std::string first_reason);
+    // `first_reason`: Initial for the first dump, Restart after a failure.
+    void run(const std::stop_token& stop, const EventFd& bell, ResyncReason first_reason);
 
 private:
     enum class Job { None, Full, Refresh };
@@ -42,7 +42,7 @@ private:
     static int on_error(sockaddr_nl* who, nlmsgerr* error, void* arg);
     static int accept(nl_msg* msg, void* arg);
 
-    void start_full(std::string reason);
+    void start_full(ResyncReason reason);
     void start_refresh();
     void enter_phase(DumpPhase phase);
     void send_front();
@@ -72,9 +72,9 @@ private:
     bool resend_after_done_ = false; // our request met EBUSY: resend after the running dump's DONE
     bool resend_ = false;
     bool dump_interrupted_ = false;
-    std::string reason_;             // of the running full dump
+    ResyncReason reason_ = ResyncReason::Initial; // of the running full dump
     bool full_pending_ = false;      // a full re-dump waits for the running step
-    std::string full_pending_reason_;
+    ResyncReason full_pending_reason_ = ResyncReason::Overrun;
     RefreshScope refresh_pending_;
 };
 

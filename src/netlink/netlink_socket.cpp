@@ -36,6 +36,11 @@ int NetlinkSocket::fd() const noexcept
 namespace {
 
 constexpr std::size_t kReceiveBufferBytes = 64 * 1024;
+#ifdef SO_NETNS_COOKIE
+constexpr int kSoNetnsCookie = SO_NETNS_COOKIE;
+#else
+constexpr int kSoNetnsCookie = 71; // <asm-generic/socket.h> since Linux 5.14; glibc 2.36 lacks it
+#endif
 
 void check(int rc, const char* what)
 {
@@ -106,7 +111,13 @@ NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOption
     {
         NamespaceReturn guard;
         guard.enter(netns_fd);
-        check(nl_connect(raw, NETLINK_ROUTE), "nl_connect");
+        if (const int rc = nl_connect(raw, NETLINK_ROUTE); rc < 0) {
+            // libnl turns EMFILE into "Unspecific failure": keep the errno.
+            if (errno == EMFILE || errno == ENFILE) {
+                throw std::system_error(errno, std::generic_category(), "netlink socket");
+            }
+            check(rc, "nl_connect");
+        }
     } // back home: the socket stays bound to the namespace it was made in
     raise_receive_buffer(socket.fd(), options.receive_buffer_bytes);
     check(nl_socket_add_memberships(raw, RTNLGRP_LINK, RTNLGRP_TC, 0), "nl_socket_add_memberships");
@@ -142,6 +153,16 @@ std::uint32_t NetlinkSocket::request_dump(int type, std::int32_t ifindex, std::u
     const std::uint32_t seq = nlmsg_hdr(msg.get())->nlmsg_seq;
     check(nl_send(sock_.get(), msg.get()), "dump request");
     return seq;
+}
+
+std::uint64_t NetlinkSocket::netns_cookie() const noexcept
+{
+    std::uint64_t cookie = 0;
+    socklen_t size = sizeof cookie;
+    if (::getsockopt(fd(), SOL_SOCKET, kSoNetnsCookie, &cookie, &size) != 0) {
+        return 0; // kernels before 5.14
+    }
+    return cookie;
 }
 
 std::uint32_t NetlinkSocket::local_port() const noexcept

@@ -42,6 +42,9 @@ public:
     // Returns the request's sequence number, which its replies carry.
     std::uint32_t request_dump(int type, std::int32_t ifindex = 0, std::uint32_t parent = 0);
     [[nodiscard]] std::uint32_t local_port() const noexcept;
+    // The kernel's cookie of the socket's network namespace (SO_NETNS_COOKIE):
+    // unlike the nsfs inode, never reused while the system runs. 0 if unknown.
+    [[nodiscard]] std::uint64_t netns_cookie() const noexcept;
 
 private:
     struct Free {

@@ -35,9 +35,9 @@ void WorkerOutbox::event(ObjectEvent event)
     }
 }
 
-void WorkerOutbox::snapshot(std::shared_ptr<const NamespaceState> state, std::string reason)
+void WorkerOutbox::snapshot(std::shared_ptr<const NamespaceState> state, ResyncReason reason)
 {
-    WorkerMessage message(StateSnapshot{std::move(state), std::move(reason)});
+    WorkerMessage message(StateSnapshot{std::move(state), reason});
     if (!backlog_.empty() || !push(message)) {
         backlog_.push_back(std::move(message));
     }
@@ -66,7 +66,7 @@ void WorkerOutbox::flush(const std::function<std::shared_ptr<const NamespaceStat
     if (!state) {
         return; // no consistent view right now (a dump runs): its end repairs
     }
-    WorkerMessage message(StateSnapshot{std::move(state), "queue-full"});
+    WorkerMessage message(StateSnapshot{std::move(state), ResyncReason::QueueFull});
     if (push(message)) {
         repair_owed_ = false;
     }

@@ -20,7 +20,7 @@ public:
     WorkerOutbox(WorkerChannel& channel, EventHub& hub) : channel_(channel), hub_(hub) {}
 
     void event(ObjectEvent event);
-    void snapshot(std::shared_ptr<const NamespaceState> state, std::string reason);
+    void snapshot(std::shared_ptr<const NamespaceState> state, ResyncReason reason);
     void status(WorkerStatus status);
 
     // A queue-full repair is owed (events were dropped).

@@ -6,20 +6,27 @@ namespace nswatch {
 
 namespace {
 
-int source_rank(const std::string& source)
+bool same_namespace(const NamespaceIdentity& a, const NamespaceIdentity& b)
 {
-    if (source == "default") {
-        return 0;
-    }
-    if (source == "named") {
-        return 1;
-    }
-    return 2;
+    return a.name == b.name && a.inode == b.inode && a.source == b.source;
 }
 
-bool better(const NamespaceIdentity& a, const NamespaceIdentity& b)
+// Whether `candidate` should replace `chosen` for the same inode.
+bool better(const NamespaceIdentity& candidate, const NamespaceIdentity& chosen,
+            const std::map<std::string, NamespaceIdentity>& current)
 {
-    return std::tuple(source_rank(a.source), a.name) < std::tuple(source_rank(b.source), b.name);
+    if (candidate.source != chosen.source) {
+        return candidate.source < chosen.source;
+    }
+    const auto in_use = [&](const NamespaceIdentity& id) {
+        auto it = current.find(id.name);
+        return it != current.end() && same_namespace(it->second, id);
+    };
+    const bool candidate_in_use = in_use(candidate);
+    if (candidate_in_use != in_use(chosen)) {
+        return candidate_in_use;
+    }
+    return candidate.name < chosen.name;
 }
 
 } // namespace
@@ -31,14 +38,7 @@ ReconcilePlan reconcile(const std::map<std::string, NamespaceIdentity>& current,
     std::map<std::uint64_t, NamespaceIdentity> chosen;
     for (const auto& candidate : found) {
         auto [it, inserted] = chosen.try_emplace(candidate.inode, candidate);
-        if (inserted) {
-            continue;
-        }
-        auto in_use = current.find(it->second.name);
-        const bool incumbent_kept = in_use != current.end() && in_use->second == it->second;
-        auto candidate_in_use = current.find(candidate.name);
-        const bool candidate_is_incumbent = candidate_in_use != current.end() && candidate_in_use->second == candidate;
-        if (candidate_is_incumbent || (!incumbent_kept && better(candidate, it->second))) {
+        if (!inserted && better(candidate, it->second, current)) {
             it->second = candidate;
         }
     }
@@ -46,14 +46,16 @@ ReconcilePlan reconcile(const std::map<std::string, NamespaceIdentity>& current,
     ReconcilePlan plan;
     for (const auto& [name, identity] : current) {
         auto it = chosen.find(identity.inode);
-        if (it == chosen.end() || !(it->second == identity)) {
+        if (it == chosen.end() || !same_namespace(it->second, identity)) {
             plan.remove.push_back(name);
         }
     }
     for (const auto& [inode, identity] : chosen) {
         auto it = current.find(identity.name);
-        if (it == current.end() || !(it->second == identity)) {
+        if (it == current.end() || !same_namespace(it->second, identity)) {
             plan.add.push_back(identity);
+        } else if (it->second.path != identity.path) {
+            plan.update.push_back(identity);
         }
     }
     return plan;

@@ -67,7 +67,7 @@ BENCHMARK(BM_RingPushPopSameThread);
 void BM_OutboxThroughput(benchmark::State& state)
 {
     EventHub hub;
-    WorkerChannel channel(static_cast<std::size_t>(state.range(0)));
+    WorkerChannel channel(static_cast<std::size_t>(state.range(0)), "");
     WorkerOutbox outbox(channel, hub);
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> consumed{0};
@@ -98,7 +98,7 @@ BENCHMARK(BM_OutboxThroughput)->Arg(4096)->Arg(256)->UseRealTime();
 void BM_HandoffLatencySleepingConsumer(benchmark::State& state)
 {
     EventHub hub;
-    WorkerChannel channel(4096);
+    WorkerChannel channel(4096, "");
     WorkerOutbox outbox(channel, hub);
     std::atomic<bool> stop{false};
     std::atomic<std::int64_t> popped_at{0};

@@ -1,6 +1,8 @@
 // nswatchctl against the real daemon.
 #include "fixture.hpp"
 
+#include <unistd.h>
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -151,9 +153,16 @@ TEST_CASE("nswatchd --session and nswatchctl --session use the session bus", "[i
 TEST_CASE("nswatchctl watch and unwatch report the daemon's answer in one line", "[integration][ctl]")
 {
     DaemonFixture f;
-    const auto watch = ctl(f.bus.address(), "watch /proc/1/ns/net");
-    CHECK(watch.status == 1);
-    CHECK(watch.output == "nswatchctl: Watch is not available in this version of nswatchd "
-                          "(org.freedesktop.DBus.Error.NotSupported)\n");
-    CHECK(ctl(f.bus.address(), "unwatch default").status == 1);
+    // This test process is in the host namespace: Watch answers with "default".
+    const auto watch = ctl(f.bus.address(), "watch /proc/" + std::to_string(::getpid()) + "/ns/net");
+    CHECK(watch.status == 0);
+    CHECK(watch.output == "default /org/nswatch1/netns/default\n");
+    const auto refused = ctl(f.bus.address(), "watch /etc/passwd");
+    CHECK(refused.status == 1);
+    CHECK(refused.output == "nswatchctl: '/etc/passwd' is not a namespace file: it is a regular file (use "
+                            "/proc/PID/ns/net or an nsfs bind mount such as /run/netns/NAME) "
+                            "(org.freedesktop.DBus.Error.InvalidArgs)\n");
+    const auto unwatch = ctl(f.bus.address(), "unwatch default");
+    CHECK(unwatch.status == 1);
+    CHECK(unwatch.output.find("'default' was not added by Watch") != std::string::npos);
 }

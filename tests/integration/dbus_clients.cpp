@@ -142,6 +142,26 @@ std::string Caller::manager_call_error(const std::string& method, const std::str
     return "";
 }
 
+std::pair<std::string, std::string> Caller::watch(const std::string& path)
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, dbus::kManagerPath);
+    std::string name;
+    sdbus::ObjectPath object;
+    proxy->callMethod("Watch").onInterface(dbus::kManagerInterface).withArguments(path).storeResultsTo(name, object);
+    return {name, object};
+}
+
+std::pair<std::string, std::string> Caller::manager_call_failure(const std::string& method, const std::string& argument)
+{
+    auto proxy = sdbus::createProxy(*connection_, dbus::kServiceName, dbus::kManagerPath);
+    try {
+        proxy->callMethod(method).onInterface(dbus::kManagerInterface).withArguments(argument);
+    } catch (const sdbus::Error& e) {
+        return {e.getName(), e.getMessage()};
+    }
+    return {};
+}
+
 std::string link_row(std::int32_t ifindex, const Attributes& attrs)
 {
     return std::to_string(ifindex) + " " + attrs.at("name").get<std::string>() + " " +

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -204,6 +205,13 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> ext
     }
 
     std::vector<std::string> args = {binary, "--log-level=debug"};
+    // Tests run in parallel, and every daemon sees every process on the
+    // machine (and mounts made outside its /run): a test that counts
+    // namespaces would see the other tests' ones. Unless a test chooses its
+    // sources, its daemon announces only the host and its own /run/netns.
+    if (std::none_of(extra_args.begin(), extra_args.end(), [](const auto& a) { return a.starts_with("--sources"); })) {
+        args.emplace_back("--sources=named");
+    }
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     // Our environment, less what a test must control, plus the test's own
     // settings (which win over the defaults here).

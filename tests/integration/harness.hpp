@@ -67,6 +67,7 @@ private:
 class DaemonProcess {
 public:
     // Starts nswatchd (path from $NSWATCHD) on `bus` and waits for READY=1.
+    // With --sources=named unless extra_args has a --sources of its own.
     explicit DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args = {},
                            std::vector<std::string> extra_env = {});
     DaemonProcess(const DaemonProcess&) = delete;
@@ -158,6 +159,10 @@ public:
     // Calls `method` on the manager with one string argument; returns the D-Bus
     // error name, or "" on success.
     std::string manager_call_error(const std::string& method, const std::string& argument);
+    // The error's name and message ({"", ""} on success).
+    std::pair<std::string, std::string> manager_call_failure(const std::string& method, const std::string& argument);
+    // Watch(path) → (name, object path); throws sdbus::Error.
+    std::pair<std::string, std::string> watch(const std::string& path);
 
 private:
     std::unique_ptr<sdbus::IConnection> connection_;

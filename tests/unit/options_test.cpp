@@ -58,3 +58,24 @@ TEST_CASE("bad input is refused with exit 2 and a message naming the problem", "
     CHECK(early({"--netns-dir=relative"}).status == 2);
     CHECK(early({"--netns-dir"}).text.find("needs a value") != std::string::npos);
 }
+
+TEST_CASE("every discovery source is on by default and --sources picks some", "[unit][options]")
+{
+    auto o = ok({});
+    CHECK(o.source_named);
+    CHECK(o.source_mounts);
+    CHECK(o.source_processes);
+    CHECK(o.process_events);
+    CHECK_FALSE(o.process_scan_interval);
+    o = ok({"--sources=named", "--process-scan-interval=0", "--no-process-events"});
+    CHECK(o.source_named);
+    CHECK_FALSE(o.source_mounts);
+    CHECK_FALSE(o.source_processes);
+    CHECK_FALSE(o.process_events);
+    CHECK(o.process_scan_interval == std::chrono::seconds(0));
+    o = ok({"--sources", ""});
+    CHECK_FALSE(o.source_named);
+    CHECK(early({"--sources=named,cats"}).text.find("unknown source 'cats'") != std::string::npos);
+    CHECK(early({"--process-scan-interval=-1"}).status == 2);
+    CHECK(early({"--process-scan-interval=soon"}).text.find("soon") != std::string::npos);
+}

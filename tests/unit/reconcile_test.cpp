@@ -9,9 +9,14 @@ using namespace nswatch;
 namespace {
 NamespaceIdentity named(const std::string& name, std::uint64_t inode)
 {
-    return NamespaceIdentity{name, "named", "/run/netns/" + name, inode};
+    return NamespaceIdentity{name, SourceKind::Named, "/run/netns/" + name, inode};
 }
-const NamespaceIdentity kDefault{"default", "default", "/proc/self/ns/net", 1};
+const NamespaceIdentity kDefault{"default", SourceKind::Default, "/proc/self/ns/net", 1};
+NamespaceIdentity process(std::uint64_t inode, int pid)
+{
+    return NamespaceIdentity{"proc/" + std::to_string(inode), SourceKind::Process,
+                             "/proc/" + std::to_string(pid) + "/ns/net", inode};
+}
 
 std::map<std::string, NamespaceIdentity> as_current(const std::vector<NamespaceIdentity>& ids)
 {
@@ -74,4 +79,42 @@ TEST_CASE("a name reused for another namespace is removed and added again", "[un
     CHECK(plan.remove == std::vector<std::string>{"a"});
     REQUIRE(plan.add.size() == 1);
     CHECK(plan.add[0].inode == 12);
+}
+
+TEST_CASE("a new holder process changes the path in place, never the name", "[unit][reconcile]")
+{
+    auto plan = reconcile(as_current({kDefault, process(10, 100)}), {kDefault, process(10, 200)});
+    CHECK(plan.remove.empty());
+    CHECK(plan.add.empty());
+    REQUIRE(plan.update.size() == 1);
+    CHECK(plan.update[0].path == "/proc/200/ns/net");
+}
+
+TEST_CASE("a /run/netns name wins over a process-held name, even one in use", "[unit][reconcile]")
+{
+    auto plan = reconcile(as_current({kDefault, process(10, 100)}), {kDefault, process(10, 100), named("x", 10)});
+    CHECK(plan.remove == std::vector<std::string>{"proc/10"});
+    REQUIRE(plan.add.size() == 1);
+    CHECK(plan.add[0].name == "x");
+}
+
+TEST_CASE("a namespace named in /run/netns that processes entered is monitored once by its name",
+          "[unit][reconcile]")
+{
+    auto plan = reconcile({}, {process(10, 100), kDefault, named("x", 10)});
+    REQUIRE(plan.add.size() == 2);
+    CHECK(std::none_of(plan.add.begin(), plan.add.end(), [](auto& i) { return i.source == SourceKind::Process; }));
+}
+
+TEST_CASE("mounts outrank Watch, and Watch outranks processes", "[unit][reconcile]")
+{
+    const NamespaceIdentity watched{"watch/10", SourceKind::Watch, "/proc/5/fd/3", 10};
+    const NamespaceIdentity mounted{"mount/tmp/ns", SourceKind::Mount, "/tmp/ns", 10};
+    auto plan = reconcile({}, {process(10, 100), watched});
+    REQUIRE(plan.add.size() == 1);
+    CHECK(plan.add[0].name == "watch/10");
+    plan = reconcile(as_current({watched}), {process(10, 100), watched, mounted});
+    CHECK(plan.remove == std::vector<std::string>{"watch/10"});
+    REQUIRE(plan.add.size() == 1);
+    CHECK(plan.add[0].name == "mount/tmp/ns");
 }

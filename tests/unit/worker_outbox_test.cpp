@@ -17,7 +17,7 @@ ObjectEvent added(int ifindex)
 TEST_CASE("a full queue drops events, counts them and repairs with a queue-full snapshot", "[unit][outbox]")
 {
     EventHub hub;
-    WorkerChannel channel(2);
+    WorkerChannel channel(2, "");
     WorkerOutbox outbox(channel, hub);
     outbox.event(added(1));
     outbox.event(added(2));
@@ -45,25 +45,25 @@ TEST_CASE("a full queue drops events, counts them and repairs with a queue-full 
     auto repair = channel.ring.try_pop();
     REQUIRE(repair);
     const auto& snapshot = std::get<StateSnapshot>(*repair);
-    CHECK(snapshot.reason == "queue-full");
+    CHECK(snapshot.reason == ResyncReason::QueueFull);
     CHECK(snapshot.state->size() == 4);
 }
 
 TEST_CASE("snapshots and status are never dropped and keep their order", "[unit][outbox]")
 {
     EventHub hub;
-    WorkerChannel channel(1);
+    WorkerChannel channel(1, "");
     WorkerOutbox outbox(channel, hub);
     outbox.event(added(1));
     outbox.status(WorkerStatus{false, "boom"});
-    outbox.snapshot(std::make_shared<const NamespaceState>(), "restart");
+    outbox.snapshot(std::make_shared<const NamespaceState>(), ResyncReason::Restart);
     CHECK_FALSE(outbox.backlog_empty());
 
     CHECK(std::holds_alternative<ObjectEvent>(*channel.ring.try_pop()));
     outbox.flush(nullptr);
     CHECK(std::get<WorkerStatus>(*channel.ring.try_pop()).error == "boom");
     outbox.flush(nullptr);
-    CHECK(std::get<StateSnapshot>(*channel.ring.try_pop()).reason == "restart");
+    CHECK(std::get<StateSnapshot>(*channel.ring.try_pop()).reason == ResyncReason::Restart);
     CHECK(outbox.backlog_empty());
     CHECK(channel.dropped.load() == 0);
 }
@@ -71,7 +71,7 @@ TEST_CASE("snapshots and status are never dropped and keep their order", "[unit]
 TEST_CASE("no repair snapshot is sent while no consistent view exists", "[unit][outbox]")
 {
     EventHub hub;
-    WorkerChannel channel(1);
+    WorkerChannel channel(1, "");
     WorkerOutbox outbox(channel, hub);
     outbox.event(added(1));
     outbox.event(added(2)); // dropped: repair owed

@@ -1,5 +1,3 @@
-#include "netns/netns_dir_scan.hpp"
-#include "netns/netns_dir_watcher.hpp"
 #include "netns/nsfs.hpp"
 #include "temp_dir.hpp"
 
@@ -17,14 +15,9 @@ TEST_CASE("files that are not nsfs mounts are not namespaces", "[unit][netns]")
     test::TempDir tmp;
     std::ofstream(tmp.path() + "/pending"); // what `ip netns add` creates before its bind mount
     fs::create_directory(tmp.path() + "/subdir");
-    CHECK(scan_netns_dir(tmp.path()).empty());
     CHECK_FALSE(nsfs_inode(tmp.path() + "/pending"));
-}
-
-TEST_CASE("a missing directory has no namespaces", "[unit][netns]")
-{
-    test::TempDir tmp;
-    CHECK(scan_netns_dir(tmp.path() + "/absent").empty());
+    CHECK_FALSE(nsfs_inode(tmp.path() + "/subdir"));
+    CHECK_FALSE(nsfs_inode(tmp.path() + "/absent"));
 }
 
 TEST_CASE("the process's own namespace file opens as a network namespace", "[unit][netns]")
@@ -50,47 +43,4 @@ TEST_CASE("opening a FIFO does not block and is refused", "[unit][netns]")
     const std::string fifo = tmp.path() + "/fifo";
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     CHECK_THROWS_WITH(open_net_namespace(fifo), Catch::Contains("not a namespace file"));
-}
-
-TEST_CASE("the watcher follows a directory that appears only later", "[unit][netns]")
-{
-    test::TempDir tmp;
-    const std::string dir = tmp.path() + "/netns";
-    NetnsDirWatcher watcher(dir);
-    CHECK_FALSE(watcher.watching_dir());
-    CHECK_FALSE(watcher.on_inotify()); // nothing happened yet
-
-    fs::create_directory(dir);
-    CHECK(watcher.on_inotify());
-    CHECK(watcher.watching_dir());
-
-    std::ofstream(dir + "/ns1");
-    CHECK(watcher.on_inotify()); // a file in the directory: rescan
-}
-
-TEST_CASE("the watcher survives the directory being deleted and recreated", "[unit][netns]")
-{
-    test::TempDir tmp;
-    const std::string dir = tmp.path() + "/netns";
-    fs::create_directory(dir);
-    NetnsDirWatcher watcher(dir);
-    REQUIRE(watcher.watching_dir());
-
-    fs::remove(dir);
-    CHECK(watcher.on_inotify());
-    CHECK_FALSE(watcher.watching_dir());
-
-    fs::create_directory(dir);
-    CHECK(watcher.on_inotify());
-    CHECK(watcher.watching_dir());
-    std::ofstream(dir + "/again");
-    CHECK(watcher.on_inotify());
-}
-
-TEST_CASE("changes elsewhere in the parent do not cause rescans", "[unit][netns]")
-{
-    test::TempDir tmp;
-    NetnsDirWatcher watcher(tmp.path() + "/netns");
-    std::ofstream(tmp.path() + "/unrelated");
-    CHECK_FALSE(watcher.on_inotify());
 }
