@@ -1,6 +1,15 @@
 #include "netns/process_source.hpp"
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -9,6 +18,35 @@ namespace nswatch {
 namespace {
 constexpr std::chrono::seconds kScanWithConnector{30};
 constexpr std::chrono::seconds kScanWithoutConnector{2};
+
+// A non-blocking rtnetlink socket in the daemon's namespace that receives
+// RTM_NEWNSID/RTM_DELNSID; invalid if it cannot be made (then: no trigger).
+UniqueFd open_nsid_socket()
+{
+    UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
+    const int group = RTNLGRP_NSID;
+    if (fd && ::setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0) {
+        fd.reset();
+    }
+    return fd;
+}
+// Whether a datagram of rtnetlink messages holds an RTM_NEWNSID. Reads
+// headers with memcpy (the buffer has no alignment) and checks each length.
+bool has_new_nsid(std::span<const char> datagram)
+{
+    while (datagram.size() >= sizeof(nlmsghdr)) {
+        nlmsghdr hdr{};
+        std::memcpy(&hdr, datagram.data(), sizeof hdr);
+        if (hdr.nlmsg_len < sizeof hdr || hdr.nlmsg_len > datagram.size()) {
+            return false;
+        }
+        if (hdr.nlmsg_type == RTM_NEWNSID) {
+            return true;
+        }
+        datagram = datagram.subspan(std::min<std::size_t>(NLMSG_ALIGN(hdr.nlmsg_len), datagram.size()));
+    }
+    return false;
+}
 } // namespace
 
 ProcessSource::ProcessSource(EventLoop& loop, ProcessSourceOptions options, std::function<void()> changed)
@@ -26,7 +64,8 @@ ProcessSource::ProcessSource(EventLoop& loop, ProcessSourceOptions options, std:
         spdlog::info("process namespaces: found through process events (exec, fork, exit) at once; full scan {}",
                      interval.count() > 0 ? "every " + std::to_string(interval.count()) + " s" : "off");
     } else if (interval.count() > 0) {
-        spdlog::info("process namespaces: process events unavailable ({}); scanning /proc every {} s", why_not,
+        // Degraded: found within the scan interval instead of at once.
+        spdlog::warn("process namespaces: process events unavailable ({}); scanning /proc every {} s", why_not,
                      interval.count());
     } else {
         spdlog::warn("process namespaces: process events unavailable ({}) and the scan is off: namespaces that only "
@@ -36,7 +75,32 @@ ProcessSource::ProcessSource(EventLoop& loop, ProcessSourceOptions options, std:
     if (interval.count() > 0) {
         scan_timer_.arm_every(interval);
     }
+    nsid_socket_ = open_nsid_socket();
+    if (nsid_socket_) {
+        nsid_watch_ = loop.watch_fd(nsid_socket_.get(), POLLIN, [this](short) { on_nsid(); });
+    }
     rescan();
+}
+
+void ProcessSource::on_nsid()
+{
+    std::array<char, 8192> buffer{};
+    bool new_id = false;
+    for (;;) {
+        const ssize_t n = ::recv(nsid_socket_.get(), buffer.data(), buffer.size(), 0);
+        if (n < 0) {
+            new_id = new_id || errno == ENOBUFS; // lost some: rescan to be sure
+            if (errno == EINTR || errno == ENOBUFS) {
+                continue;
+            }
+            break; // EAGAIN: drained
+        }
+        // One rescan covers any number of new ids; the type is all we need.
+        new_id = new_id || has_new_nsid(std::span(buffer.data(), static_cast<std::size_t>(n)));
+    }
+    if (new_id) {
+        rescan();
+    }
 }
 
 void ProcessSource::on_connector()

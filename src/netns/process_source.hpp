@@ -11,6 +11,10 @@
 // only mode where the connector is unavailable (the daemon in a container:
 // the connector exists only in the initial network namespace).
 //
+// A further trigger: RTM_NEWNSID in the daemon's own namespace (a peer
+// namespace got an id, e.g. a veth end was moved into it) rescans /proc, so
+// a process that unshared without exec or fork is found then too.
+//
 // Holders: for each namespace one process inside it, kept while it lives
 // and is inside (so HolderPid is stable), else the lowest PID found by the
 // next rescan. nswatchd itself is skipped: its worker threads visit
@@ -20,6 +24,7 @@
 #include "netns/proc_connector.hpp"
 #include "netns/proc_info.hpp"
 #include "util/event_loop.hpp"
+#include "util/unique_fd.hpp"
 
 #include <sys/types.h>
 
@@ -57,6 +62,7 @@ public:
 
 private:
     void on_connector();
+    void on_nsid();
     void on_process(pid_t pid, bool exec);
     void set_holder(std::uint64_t inode, pid_t pid);
 
@@ -65,6 +71,8 @@ private:
     pid_t self_;
     std::optional<ProcConnector> connector_;
     FdWatch connector_watch_;
+    UniqueFd nsid_socket_; // rtnetlink, RTNLGRP_NSID of the host namespace
+    FdWatch nsid_watch_;
     Timer scan_timer_;
     std::map<std::uint64_t, HolderInfo> holders_; // inode → its holder
     std::map<pid_t, std::uint64_t> held_by_;      // holder pid → inode
