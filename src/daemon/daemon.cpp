@@ -58,6 +58,8 @@ std::unique_ptr<sdbus::IConnection> connect(bool session)
     return session ? sdbus::createSessionBusConnection() : sdbus::createSystemBusConnection();
 }
 
+constexpr std::size_t kRequestsPerRound = 4;
+
 std::uint64_t host_inode()
 {
     return open_net_namespace("/proc/self/ns/net").inode;
@@ -183,9 +185,13 @@ struct Daemon::Impl final : NamespaceControl {
     {
         reconcile_now();
         for (;;) {
-            while (connection->processPendingRequest()) {
+            // A bounded number of calls per round, then the rings: a client
+            // calling GetState in a loop must not hold back everyone's events.
+            std::size_t requests = 0;
+            while (requests < kRequestsPerRound && connection->processPendingRequest()) {
+                ++requests;
             }
-            bool more = registry.drain();
+            bool more = registry.drain() || requests == kRequestsPerRound;
             maybe_ready();
             update_status();
             hub.prepare_sleep();

@@ -28,9 +28,13 @@ NamespaceRegistry::NamespaceRegistry(sdbus::IConnection& connection, EventHub& h
 
 NamespaceRegistry::~NamespaceRegistry()
 {
+    // The reaper stops and joins them in order; wait for the last.
     for (auto& [name, entry] : entries_) {
-        entry->worker.reset(); // join every worker before any channel goes
+        if (entry->worker) {
+            reaper_.dispose(std::move(entry->worker));
+        }
     }
+    reaper_.drain();
 }
 
 void NamespaceRegistry::apply(const ReconcilePlan& plan)
@@ -117,7 +121,7 @@ void NamespaceRegistry::remove(const std::string& name)
     }
     Entry& entry = *it->second;
     if (entry.worker) {
-        entry.worker.reset(); // closes the namespace's sockets before we announce anything
+        reaper_.dispose(std::move(entry.worker)); // stopped and joined off the bus thread
     } else {
         --unstarted_;
     }
