@@ -6,6 +6,7 @@
 // Throws std::runtime_error on failure; no test framework inside, so the
 // latency benchmark reuses it.
 #include "bus/attributes.hpp"
+#include "nswatch/tc.hpp" // tests print tc handles (format_tc_handle)
 
 #include <sdbus-c++/sdbus-c++.h>
 
