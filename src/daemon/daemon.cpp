@@ -58,7 +58,7 @@ std::unique_ptr<sdbus::IConnection> connect(bool session)
     return session ? sdbus::createSessionBusConnection() : sdbus::createSystemBusConnection();
 }
 
-constexpr std::size_t kRequestsPerRound = 4;
+constexpr std::size_t kRequestsPerRound = 2;
 
 std::uint64_t host_inode()
 {
