@@ -23,9 +23,8 @@ void NetlinkSession::CallbackFree::operator()(nl_cb* cb) const noexcept
 }
 
 NetlinkSession::NetlinkSession(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker,
-                               WorkerOutbox& outbox, bool& inject_failure)
-    : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), inject_failure_(inject_failure),
-      cb_(nl_cb_alloc(NL_CB_DEFAULT))
+                               WorkerOutbox& outbox)
+    : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), cb_(nl_cb_alloc(NL_CB_DEFAULT))
 {
     if (!cb_) {
         throw NetlinkError("nl_cb_alloc", NLE_NOMEM);
@@ -79,10 +78,6 @@ int NetlinkSession::on_valid(nl_msg* msg, void* arg) noexcept
 {
     auto* self = static_cast<NetlinkSession*>(arg);
     try {
-        if (self->inject_failure_ && self->scheduler_.idle() && self->tracker_.dumps_completed() > 0) {
-            self->injected_ = true; // thrown in receive(): never through libnl's C frames
-            return NL_STOP;
-        }
         self->apply(msg);
         return NL_OK;
     } catch (...) { // parsing, the tracker and the outbox allocate
@@ -163,6 +158,7 @@ void NetlinkSession::act()
             outbox_.repair_covered();
             spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(), static_cast<int>(action->reason));
             outbox_.snapshot(std::move(state), action->reason);
+            socket_.dump_completed();
             break;
         }
         case DumpAction::Kind::EndRefresh:
@@ -177,13 +173,9 @@ void NetlinkSession::act()
 void NetlinkSession::receive()
 {
     for (;;) {
-        const int rc = nl_recvmsgs_report(socket_.get(), cb_.get());
+        const int rc = socket_.receive(cb_.get());
         if (failure_) {
             std::rethrow_exception(std::exchange(failure_, nullptr));
-        }
-        if (injected_) {
-            inject_failure_ = false;
-            throw NetlinkError("injected failure (NSWATCH_TEST_FAIL_NAMESPACE)", NLE_FAILURE);
         }
         if (rc == -NLE_NOMEM) { // ENOBUFS: the kernel dropped notifications
             spdlog::info("[{}] netlink receive buffer overrun: re-reading the kernel state", name_);

@@ -32,8 +32,7 @@ namespace nswatch {
 
 class NetlinkSession {
 public:
-    NetlinkSession(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker, WorkerOutbox& outbox,
-                   bool& inject_failure);
+    NetlinkSession(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker, WorkerOutbox& outbox);
     NetlinkSession(const NetlinkSession&) = delete;
     NetlinkSession& operator=(const NetlinkSession&) = delete;
     ~NetlinkSession();
@@ -57,8 +56,6 @@ private:
     NetlinkSocket socket_;
     NamespaceTracker& tracker_;
     WorkerOutbox& outbox_;
-    bool& inject_failure_;
-    bool injected_ = false;
     struct CallbackFree {
         void operator()(nl_cb* cb) const noexcept;
     };
