@@ -40,10 +40,11 @@ NetlinkSession::~NetlinkSession() = default;
 
 void NetlinkSession::run(const std::stop_token& stop, const EventFd& bell, ResyncReason first_reason)
 {
+    stop_ = stop;
     scheduler_.want_full(first_reason);
     act();
     std::array<pollfd, 2> fds{{{socket_.fd(), POLLIN, 0}, {bell.fd(), POLLIN, 0}}};
-    while (!stop.stop_requested()) {
+    while (!stop_.stop_requested()) {
         if (::poll(fds.data(), fds.size(), -1) < 0) {
             if (errno == EINTR) {
                 continue;
@@ -77,6 +78,9 @@ int NetlinkSession::stop_libnl(std::exception_ptr failure) noexcept
 int NetlinkSession::on_valid(nl_msg* msg, void* arg) noexcept
 {
     auto* self = static_cast<NetlinkSession*>(arg);
+    if (self->stop_.stop_requested()) {
+        return NL_STOP; // the rest is of no use to anyone: the socket closes
+    }
     try {
         self->apply(msg);
         return NL_OK;
@@ -170,9 +174,12 @@ void NetlinkSession::act()
     }
 }
 
+// Each pass reads until libnl stops: at the DONE of a dump step (so the
+// next request goes out), when a callback failed or stop was requested, or
+// when the socket is drained.
 void NetlinkSession::receive()
 {
-    for (;;) {
+    while (!stop_.stop_requested()) {
         const int rc = socket_.receive(cb_.get());
         if (failure_) {
             std::rethrow_exception(std::exchange(failure_, nullptr));
@@ -184,6 +191,9 @@ void NetlinkSession::receive()
             spdlog::debug("[{}] dump interrupted; reading it again", name_);
         } else if (rc < 0 && rc != -NLE_AGAIN) {
             throw NetlinkError("receive", -rc);
+        }
+        if (stop_.stop_requested()) {
+            return; // no new request: the socket closes
         }
         act();
         if (rc == 0 || rc == -NLE_AGAIN) {

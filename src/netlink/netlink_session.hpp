@@ -5,7 +5,12 @@
 // socket, feeds the tracker and the outbox, and carries out its decisions.
 //
 // Threading: the worker thread only. run() returns when stop is requested
-// and throws (NetlinkError, std::system_error) when the socket fails.
+// and throws (NetlinkError, std::system_error) when the socket fails. Stop is
+// observed between messages, in the middle of a dump too: removing a
+// namespace joins its worker, and during a dump the socket is never drained
+// (the kernel refills it as it is read, and each step's DONE is followed by
+// the next step's request), so a check only between reads would wait for
+// the whole dump.
 //
 // libnl calls the callbacks from C frames (nl_recvmsgs_report), which an
 // exception must never unwind through. So the callbacks are noexcept and only
@@ -62,6 +67,7 @@ private:
     std::unique_ptr<nl_cb, CallbackFree> cb_;
     DumpScheduler scheduler_;
     std::exception_ptr failure_; // thrown inside a callback; receive() rethrows it
+    std::stop_token stop_;       // run()'s: on_valid stops libnl when it is requested
 };
 
 } // namespace nswatch
