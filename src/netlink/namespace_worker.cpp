@@ -72,7 +72,7 @@ NamespaceWorker::~NamespaceWorker()
     thread_.join();
 }
 
-NetlinkSocket NamespaceWorker::open_socket() const
+NetlinkSocket NamespaceWorker::open_socket(bool initial) const
 {
     // Read at every (re)open: a process-held namespace's path follows its
     // current holder process.
@@ -82,7 +82,9 @@ NetlinkSocket NamespaceWorker::open_socket() const
         // The path now leads elsewhere; the sources will replace this worker.
         throw NamespaceFileError(path + " no longer holds namespace " + std::to_string(identity_.inode));
     }
-    auto socket = NetlinkSocket::open_in_namespace(ns.fd.get(), options_.netlink);
+    auto netlink = options_.netlink;
+    netlink.fail_after_first_dump = options_.inject_failure_once && initial;
+    auto socket = NetlinkSocket::open_in_namespace(ns.fd.get(), netlink);
     channel_->cookie.store(socket.netns_cookie(), std::memory_order_relaxed); // published by the snapshot push
     return socket;
 } // the namespace fd closes here: only the socket remains
@@ -95,12 +97,11 @@ void NamespaceWorker::run(const std::stop_token& stop)
     NamespaceTracker tracker;
     WorkerOutbox outbox(*channel_, hub_);
     auto delay = options_.backoff_initial;
-    bool inject_failure = options_.inject_failure_once;
     while (!stop.stop_requested()) {
         const auto dumps_before = tracker.dumps_completed();
         const auto started = std::chrono::steady_clock::now();
         try {
-            NetlinkSession session(identity_.name, open_socket(), tracker, outbox, inject_failure);
+            NetlinkSession session(identity_.name, open_socket(dumps_before == 0), tracker, outbox);
             // After a failure the first dump is diffed against what clients saw.
             session.run(stop, channel_->worker_bell, dumps_before > 0 ? ResyncReason::Restart : ResyncReason::Initial);
             return; // stopped
