@@ -112,7 +112,9 @@ void NamespaceWorker::run(const std::stop_token& stop)
             }
             const std::string why = describe_failure(e);
             spdlog::error("[{}] netlink failed: {}; retrying in {} ms", identity_.name, why, delay.count());
-            outbox.status(WorkerStatus{false, why});
+            // StateReason shows the growing backoff: an administrator sees
+            // whether it is a blip or a persistent fault.
+            outbox.status(WorkerStatus{false, why + "; retrying in " + std::to_string(delay.count()) + " ms"});
         }
         backoff_wait(stop, channel_->worker_bell, outbox, delay);
         delay = std::min(delay * 2, options_.backoff_max);
