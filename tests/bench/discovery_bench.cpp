@@ -32,7 +32,6 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -50,6 +49,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -177,26 +177,27 @@ public:
 private:
     struct Process {
         std::vector<Clock::time_point> execs;
-        std::optional<Clock::time_point> exited;
     };
 
     bool request(proc_cn_mcast_op op)
     {
-        struct {
-            nlmsghdr hdr;
-            cn_msg cn;
-            std::uint32_t op;
-        } __attribute__((packed)) msg{};
-        msg.hdr.nlmsg_len = sizeof msg;
-        msg.hdr.nlmsg_type = NLMSG_DONE;
-        msg.cn.id.idx = CN_IDX_PROC;
-        msg.cn.id.val = CN_VAL_PROC;
-        msg.cn.len = sizeof(std::uint32_t);
-        msg.op = op;
+        // nlmsghdr, cn_msg, then the operation (cn_msg ends in a flexible array).
+        std::array<char, NLMSG_SPACE(sizeof(cn_msg) + sizeof(std::uint32_t))> msg{};
+        nlmsghdr hdr{};
+        hdr.nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + sizeof(std::uint32_t));
+        hdr.nlmsg_type = NLMSG_DONE;
+        cn_msg cn{};
+        cn.id.idx = CN_IDX_PROC;
+        cn.id.val = CN_VAL_PROC;
+        cn.len = sizeof(std::uint32_t);
+        const auto value = static_cast<std::uint32_t>(op);
+        std::memcpy(msg.data(), &hdr, sizeof hdr);
+        std::memcpy(msg.data() + NLMSG_HDRLEN, &cn, sizeof cn);
+        std::memcpy(msg.data() + NLMSG_HDRLEN + sizeof cn, &value, sizeof value);
         sockaddr_nl kernel{};
         kernel.nl_family = AF_NETLINK;
-        return ::sendto(fd_, &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
-               static_cast<ssize_t>(sizeof msg);
+        return ::sendto(fd_, msg.data(), hdr.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
+               static_cast<ssize_t>(hdr.nlmsg_len);
     }
 
     void run(const std::stop_token& stop)
@@ -222,15 +223,12 @@ private:
                 proc_event ev{};
                 std::memcpy(&ev, cn->data, sizeof ev);
                 const Clock::time_point when{std::chrono::nanoseconds(ev.timestamp_ns)};
-                if (ev.what == PROC_EVENT_EXEC && ev.event_data.exec.process_pid == ev.event_data.exec.process_tgid) {
+                if (ev.what == proc_event::PROC_EVENT_EXEC && ev.event_data.exec.process_pid == ev.event_data.exec.process_tgid) {
                     processes_[ev.event_data.exec.process_tgid].execs.push_back(when);
-                } else if (ev.what == PROC_EVENT_EXIT &&
+                } else if (ev.what == proc_event::PROC_EVENT_EXIT &&
                            ev.event_data.exit.process_pid == ev.event_data.exit.process_tgid) {
                     // Records of processes nobody watches end with them.
-                    const pid_t pid = ev.event_data.exit.process_tgid;
-                    if (watched_.contains(pid)) {
-                        processes_[pid].exited = when;
-                    } else {
+                    if (const pid_t pid = ev.event_data.exit.process_tgid; !watched_.contains(pid)) {
                         processes_.erase(pid);
                     }
                 }
@@ -494,6 +492,9 @@ private:
 // ---------------------------------------------------------------------------
 // Whatever a run made, undone whatever happened (destroyed before the daemon).
 struct Cleanup {
+    explicit Cleanup(const DaemonProcess& d) : daemon(d) {}
+    Cleanup(const Cleanup&) = delete;
+    Cleanup& operator=(const Cleanup&) = delete;
     const DaemonProcess& daemon;
     int mntns_fd = -1;
     std::vector<pid_t> holders;
@@ -555,14 +556,17 @@ void row(const char* from, const std::vector<double>& samples, const char* targe
     if (limit > 0) {
         verdict = std::string(target) + (s.p99 <= limit ? " met" : " NOT met");
     }
-    std::printf("    %-50s %8.2f %8.2f %8.2f  %-16s %s\n", from, s.p50, s.p99, s.max, verdict.c_str(), monitor.c_str());
+    std::printf("    %-58s %8.2f %8.2f %8.2f  %-16s %s\n", from, s.p50, s.p99, s.max, verdict.c_str(), monitor.c_str());
 }
 
 std::string machine()
 {
     utsname u{};
     ::uname(&u);
-    return "nproc " + std::to_string(std::thread::hardware_concurrency()) + ", kernel " + u.release;
+    std::string load;
+    std::getline(std::ifstream("/proc/loadavg"), load);
+    return "nproc " + std::to_string(std::thread::hardware_concurrency()) + ", kernel " + u.release +
+           ", load average " + load.substr(0, load.find(' '));
 }
 
 bool is_added(const ReceivedSignal& s, const std::string& name, Clock::time_point after)
@@ -587,16 +591,23 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "discovery-bench: needs root (namespaces, mounts, process events)\n");
         return 1;
     }
+    const auto host = machine(); // the load before this program adds its own
+    // Ctrl-C reaches the whole process group: dbus-daemon and nswatchd
+    // inherit SIGINT ignored (the daemon still sees it through its signalfd),
+    // so the bus outlives this program's cleanup instead of taking the signal
+    // recorder down with it. This program notes SIGINT/SIGTERM and unwinds.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGINT, &ignore, nullptr);
+    PrivateBus bus;
+    DaemonProcess daemon(bus, {"--log-level=warn", "--sources=named,mounts,processes"});
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
-
-    PrivateBus bus;
-    DaemonProcess daemon(bus, {"--log-level=warn", "--sources=named,mounts,processes"});
     SignalRecorder recorder(bus.address());
     ProcEvents procs;
-    Cleanup cleanup{daemon};
+    Cleanup cleanup(daemon);
     std::optional<NetnsMonitor> monitor;
     try {
         cleanup.mntns_fd = ::open(("/proc/" + std::to_string(daemon.pid()) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
@@ -627,7 +638,8 @@ int main(int argc, char** argv)
 
         // 1 and 3: process-held namespaces, announced and released.
         std::vector<double> added_from_spawn, added_from_exec, spawn_to_exec, removed_from_kill, removed_from_reap;
-        std::size_t early = 0; // announced before the holder's exec of sleep
+        std::size_t early = 0;        // announced before the holder's exec of sleep
+        std::size_t proc_signals = 0; // Added + Removed for the holders' names: 2 per holder
         for (int i = 0; i < n; ++i) {
             check_interrupted();
             std::this_thread::sleep_for(kSettle);
@@ -636,6 +648,9 @@ int main(int argc, char** argv)
             cleanup.holders.push_back(pid);
             procs.watch(pid);
             const auto execs = procs.execs(pid, 2); // unshare, then sleep in the new namespace
+            if (execs[0] < t0) {
+                throw std::runtime_error("the kernel's exec timestamp is not on steady_clock's time line");
+            }
             const auto inode = inode_of("/proc/" + std::to_string(pid) + "/ns/net");
             if (inode == host_inode) {
                 throw std::runtime_error("the holder is in the host's namespace");
@@ -657,6 +672,13 @@ int main(int argc, char** argv)
             const auto removed =
                 recorder.wait_for([&](const ReceivedSignal& s) { return is_removed(s, name, t_kill); }, kWait);
             removed_from_kill.push_back(ms(removed.received - t_kill));
+            // Exactly one NamespaceAdded and one NamespaceRemoved for this holder's life.
+            for (const auto& s : recorder.all()) {
+                if (s.received >= t0 && s.received <= removed.received && s.name == name &&
+                    (s.member == "NamespaceAdded" || s.member == "NamespaceRemoved")) {
+                    ++proc_signals;
+                }
+            }
             removed_from_reap.push_back(ms(removed.received - t_reaped));
         }
         const auto monitor_after_procs = monitor->count();
@@ -731,8 +753,8 @@ int main(int argc, char** argv)
             return std::to_string(to - from) + " lines";
         };
         std::printf("discovery-bench: N=%d, %s, nswatchd --sources=named,mounts,processes on a private bus\n", n,
-                    machine().c_str());
-        std::printf("    %-50s %8s %8s %8s  %-16s %s\n", "latency in ms, measured from", "p50", "p99", "max",
+                    host.c_str());
+        std::printf("    %-58s %8s %8s %8s  %-16s %s\n", "latency in ms, measured from", "p50", "p99", "max",
                     "target (p99)", "ip netns monitor");
         std::printf("1. `unshare --net sleep 600` (fork+exec) -> NamespaceAdded(proc/<inode>)\n");
         row("spawn (just before fork)", added_from_spawn);
@@ -755,9 +777,10 @@ int main(int argc, char** argv)
         std::printf("ip netns monitor: %zu lines during cases 1-3 (%d process-held namespaces, %d bind mounts), "
                     "%zu during case 4 (%d adds + %d deletes)\n",
                     monitor_after_mounts - monitor_before, n, n, monitor->count() - monitor_after_mounts, n, n);
-        std::printf("announced before the holder's exec: %zu of %d; mount namespaces also announced as proc/: %zu; "
-                    "process-event overruns (bench): %zu\n",
-                    early, n, seen_as_proc, procs.overruns());
+        std::printf("checks: announced before the holder's exec %zu of %d; NamespaceAdded+Removed per holder %.2f "
+                    "(expected 2); bind-mounted namespaces also announced as proc/: %zu; process-event overruns "
+                    "(bench's socket): %zu\n",
+                    early, n, static_cast<double>(proc_signals) / n, seen_as_proc, procs.overruns());
         for (const auto& l : monitor->since(monitor_before)) {
             if (l.text.rfind("add dis", 0) != 0 && l.text.rfind("delete dis", 0) != 0) {
                 std::printf("  unexpected ip netns monitor line: %s\n", l.text.c_str());
@@ -765,7 +788,10 @@ int main(int argc, char** argv)
         }
         monitor->stop();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "discovery-bench: %s\n", e.what());
+        std::fprintf(stderr, "discovery-bench: %s\n", g_interrupted != 0 ? "interrupted" : e.what());
+        if (g_interrupted != 0) {
+            return 130; // Cleanup and the monitor undo everything on the way out
+        }
         const auto signals = recorder.all();
         const std::size_t from = signals.size() > 30 ? signals.size() - 30 : 0;
         std::fprintf(stderr, "last signals:\n");
