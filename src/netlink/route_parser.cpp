@@ -70,7 +70,11 @@ std::optional<KernelUpdate> parse_route_message(nl_msg* msg)
         }
         ctx.removed = hdr->nlmsg_type == RTM_DELLINK;
         break;
-    default: return parse_tc_message(hdr, system_tc_units());
+    default: {
+        // /proc/net/psched never changes while the kernel runs: read it once.
+        static const PschedUnits units = read_psched_units();
+        return parse_tc_message(std::span(reinterpret_cast<const std::byte*>(hdr), hdr->nlmsg_len), units);
+    }
     }
     if (nl_msg_parse(msg, &on_object, &ctx) < 0) {
         return std::nullopt;
