@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 
+# -Werror is for developers and CI, not a project default.
 if [[ ! -f build/build.ninja ]]; then
-  meson setup build >/dev/null
+  meson setup build -Dwerror=true >/dev/null
+else
+  meson configure build -Dwerror=true >/dev/null
 fi
 meson compile -C build >/dev/null
 
