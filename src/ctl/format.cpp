@@ -166,13 +166,19 @@ std::string json_string(const std::string& text)
 
 std::string json_attributes(const Attributes& attrs)
 {
+    // Appended piece by piece: no temporaries, and GCC 12 at -O3 sees no
+    // (false) overlap in `"," + std::string` (-Wrestrict).
     std::string out = "{";
-    bool first = true;
     for (const auto& [key, value] : attrs) {
-        out += (first ? "" : ",") + json_string(key) + ":" + json_value(value);
-        first = false;
+        if (out.size() > 1) {
+            out += ',';
+        }
+        out += json_string(key);
+        out += ':';
+        out += json_value(value);
     }
-    return out + "}";
+    out += '}';
+    return out;
 }
 
 std::string describe(const std::string& type, const Attributes& a)
