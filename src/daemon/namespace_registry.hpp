@@ -88,7 +88,8 @@ private:
     struct Entry;
 
     void add(const NamespaceIdentity& identity);
-    void start_worker(Entry& entry);
+    // `opened`: the namespace fd for the worker's first open, if any.
+    void start_worker(Entry& entry, UniqueFd opened = {});
     void remove(const std::string& name);
     bool drain_entry(Entry& entry);
     void on_snapshot(Entry& entry, const StateSnapshot& snapshot, std::vector<SequencedEvent>& batch);

@@ -75,9 +75,12 @@ NamespaceWorker::~NamespaceWorker()
 NetlinkSocket NamespaceWorker::open_socket(bool initial) const
 {
     // Read at every (re)open: a process-held namespace's path follows its
-    // current holder process.
+    // current holder process. The first open may have been done for us.
     const std::string path = channel_->open_path();
-    const auto ns = open_net_namespace(path);
+    OpenedNamespace ns{channel_->take_opened(), identity_.inode};
+    if (!ns.fd) {
+        ns = open_net_namespace(path);
+    }
     if (ns.inode != identity_.inode) {
         // The path now leads elsewhere; the sources will replace this worker.
         throw NamespaceFileError(path + " no longer holds namespace " + std::to_string(identity_.inode));
