@@ -20,9 +20,11 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <string_view>
 #include <system_error>
 
 namespace nswatch {
@@ -237,11 +239,39 @@ Daemon::Daemon(const DaemonOptions& options) : impl_(std::make_unique<Impl>(opti
 
 Daemon::~Daemon() = default;
 
+namespace {
+
+// The errors sd-bus reports once the bus has gone (dbus-daemon killed or
+// restarted): the connection cannot be reopened with the name and objects.
+bool connection_lost(const sdbus::Error& e)
+{
+    static constexpr std::string_view kLost[] = {"org.freedesktop.DBus.Error.Disconnected", "System.Error.ENOTCONN",
+                                                 "System.Error.ECONNRESET", "System.Error.EPIPE"};
+    return std::find(std::begin(kLost), std::end(kLost), e.getName()) != std::end(kLost);
+}
+
+} // namespace
+
 int Daemon::run()
 {
-    const int status = impl_->loop_until_stopped();
-    sd_notify(0, "STOPPING=1");
-    return status;
+    try {
+        const int status = impl_->loop_until_stopped();
+        sd_notify(0, "STOPPING=1");
+        return status;
+    } catch (const sdbus::Error& e) {
+        if (!connection_lost(e)) {
+            throw;
+        }
+        // Exit, not reconnect: every client's connection broke too and must
+        // start over (ListNamespaces, GetState), and systemd restarts a failed
+        // unit (Restart=on-failure, RestartSec=1s), which then finds every
+        // namespace again. Status 0 would leave it stopped.
+        spdlog::critical("nswatchd lost its connection to the bus ({}: {}); exiting with status 1 so that the "
+                         "service manager restarts it",
+                         e.getName(), e.getMessage());
+        return 1;
+    }
 }
+
 
 } // namespace nswatch

@@ -1,0 +1,362 @@
+// Faults the daemon must survive (issue "Hardened core", section 5): each
+// test makes one happen to the real nswatchd and checks that nothing is lost,
+// nothing leaks and the log says what happened. DEVELOPERS.md ("Faults")
+// describes what each fault does to the daemon and how it responds.
+// Each prints one "fault (...)" line with what it measured.
+#include "fixture.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace nswatch;
+using namespace nswatch::test;
+
+namespace {
+
+long long ms(Clock::duration d)
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+// Waits (bounded) for a condition nothing notifies about, such as a count in
+// /proc or a line in the daemon's log; `what` names it in the failure.
+void wait_until(const std::function<bool()>& done, const std::string& what, std::chrono::milliseconds timeout = kTimeout)
+{
+    const auto deadline = Clock::now() + timeout;
+    while (!done()) {
+        if (Clock::now() >= deadline) {
+            throw std::runtime_error("timed out waiting for " + what);
+        }
+        ::poll(nullptr, 0, 20); // pace the checks
+    }
+}
+
+// The daemon's usage without passing descriptors: its bus thread briefly
+// opens /proc files when processes anywhere on the machine exec, so the
+// fd count is the smallest of a few samples.
+ProcessUsage settled_usage(pid_t pid)
+{
+    auto usage = process_usage(pid);
+    for (int i = 0; i < 4; ++i) {
+        ::poll(nullptr, 0, 10);
+        usage.fds = std::min(usage.fds, process_usage(pid).fds);
+    }
+    return usage;
+}
+
+std::string log_tail(const DaemonProcess& daemon)
+{
+    const auto log = daemon.log();
+    return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
+}
+
+bool logged(const DaemonProcess& daemon, const std::string& text)
+{
+    return daemon.log().find(text) != std::string::npos;
+}
+
+std::set<std::string> listed_names(Caller& caller)
+{
+    std::set<std::string> names;
+    for (const auto& row : caller.list_namespaces()) {
+        names.insert(row.name);
+    }
+    return names;
+}
+
+bool host_link_exists(const std::string& name)
+{
+    return std::filesystem::exists("/sys/class/net/" + name);
+}
+
+std::size_t count_signals(SignalRecorder& recorder, const std::string& member, const std::string& name)
+{
+    std::size_t n = 0;
+    for (const auto& s : recorder.all()) {
+        n += s.member == member && s.name == name ? 1 : 0;
+    }
+    return n;
+}
+
+// An open /proc/PID/ns/mnt: keeps a daemon's mount namespace (its /run and
+// the namespaces mounted there) alive after the daemon exits, as a host's
+// /run/netns outlives nswatchd.
+class MountNamespace {
+public:
+    explicit MountNamespace(pid_t pid)
+        : fd_(::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC))
+    {
+        if (fd_ < 0) {
+            throw std::runtime_error("cannot open the daemon's mount namespace");
+        }
+    }
+    MountNamespace(const MountNamespace&) = delete;
+    MountNamespace& operator=(const MountNamespace&) = delete;
+    ~MountNamespace() { ::close(fd_); }
+    [[nodiscard]] int fd() const { return fd_; }
+    // Runs a shell command there, whether or not a daemon runs; throws if it fails.
+    void sh(const std::string& command) const
+    {
+        const auto result = run_shell("nsenter --mount=/proc/" + std::to_string(::getpid()) + "/fd/" +
+                                      std::to_string(fd_) + " -- sh -c " + shell_quote(command));
+        if (result.status != 0) {
+            throw std::runtime_error("command failed: " + command + "\n" + result.output);
+        }
+    }
+
+private:
+    int fd_;
+};
+
+// An `ip -batch` file of `pairs` veth pairs, one end of each up (the kernel
+// gives it a default qdisc): the stress test's burst.
+std::string write_burst(const TempDirectory& dir, int pairs, const std::string& prefix)
+{
+    const auto path = dir.path() + "/burst-" + prefix;
+    std::ofstream batch(path);
+    for (int i = 0; i < pairs; ++i) {
+        batch << "link add " << prefix << i << "a type veth peer name " << prefix << i << "b\n";
+        batch << "link set " << prefix << i << "a up\n";
+    }
+    return path;
+}
+
+} // namespace
+
+TEST_CASE("bus killed: nswatchd exits with status 1 and says why; started again it owns the name and lists every "
+          "namespace including those made meanwhile",
+          "[integration][fault]")
+{
+    PrivateBus bus;
+    auto daemon = std::make_unique<DaemonProcess>(bus);
+    const MountNamespace mounts(daemon->pid());
+    const auto before = unique_name("nbk");
+    const auto during = unique_name("nbk");
+    const auto host_end = unique_name("hbk");
+    {
+        SignalRecorder recorder(bus.address());
+        daemon->sh("ip netns add " + before + " && ip link add " + host_end + " type veth peer name inner netns " +
+                   before);
+        recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "NamespaceAdded" && s.name == before; });
+    }
+
+    const auto killed = Clock::now();
+    bus.kill();
+    const auto status = daemon->wait_exit(kTimeout);
+    const auto exited = Clock::now();
+    INFO(log_tail(*daemon));
+    REQUIRE(status.has_value()); // a hang fails here
+    CHECK(*status == 1);         // a failure, so that systemd restarts it (Restart=on-failure); never 0
+    CHECK(logged(*daemon, "lost its connection to the bus"));
+
+    mounts.sh("ip netns add " + during); // while neither runs
+    bus.restart();
+    // What systemd does after Restart=on-failure: start it again (same /run).
+    daemon = std::make_unique<DaemonProcess>(bus, std::vector<std::string>{}, std::vector<std::string>{}, mounts.fd());
+    Caller caller(bus.address());
+    CHECK(listed_names(caller) == std::set<std::string>{"default", before, during});
+    std::set<std::string> links;
+    for (const auto& o : caller.get_state(caller.get_namespace(before)).second) {
+        links.insert(o.get<2>().at("name").get<std::string>());
+    }
+    CHECK(links == std::set<std::string>{"lo", "inner"});
+    daemon->sh("ip netns del " + before + " && ip netns del " + during);
+    wait_until([&] { return !host_link_exists(host_end); }, "the host end of the veth to go");
+    std::printf("fault (bus killed): nswatchd exited with status %d %lld ms after dbus-daemon was killed\n", *status,
+                ms(exited - killed));
+}
+
+TEST_CASE("/run/netns removed and recreated while namespaces live: they go with their mounts; a living one comes "
+          "back under its new mount; new ones are found; nothing stale",
+          "[integration][fault]")
+{
+    DaemonFixture f;
+    const auto baseline = settled_usage(f.daemon.pid());
+    const auto held = unique_name("nrh");  // a process stays inside when its mount goes
+    const auto gone = unique_name("nrg");  // nothing but its mount holds it
+    const auto back = unique_name("nrb");  // `held` mounted again
+    const auto fresh = unique_name("nrf"); // made in the recreated directory
+    const auto host_end = unique_name("hrg");
+    f.cleanup.insert(f.cleanup.end(), {held, gone, back, fresh});
+    f.daemon.sh("ip netns add " + held + " && ip netns add " + gone + " && ip link add " + host_end +
+                " type veth peer name inner netns " + gone + " && ip -n " + held +
+                " link add keep type veth peer name keep2");
+    const auto held_path = f.wait_added(held);
+    f.wait_added(gone);
+    const auto held_inode = f.caller.namespace_property(held_path, "Inode").get<std::uint64_t>();
+    // A process inside `held` keeps it alive without any mount.
+    const pid_t holder = ::fork();
+    if (holder == 0) {
+        ::execlp("nsenter", "nsenter", "-t", std::to_string(f.daemon.pid()).c_str(), "-m", "ip", "netns", "exec",
+                 held.c_str(), "sleep", "600", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    struct Reap {
+        pid_t pid;
+        ~Reap()
+        {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } reap{holder};
+    const auto holder_proc = "/proc/" + std::to_string(holder);
+    wait_until([&] { return std::filesystem::read_symlink(holder_proc + "/exe").filename() == "sleep"; },
+               "the holder to be inside " + held);
+
+    // `ip netns` made /run/netns a mount point: detach it (and every
+    // namespace mount below it), then remove the directory.
+    f.daemon.sh("umount -l /run/netns && rm -rf /run/netns");
+    f.wait_removed(held);
+    f.wait_removed(gone);
+    CHECK(listed_names(f.caller) == std::set<std::string>{"default"});
+    // Nothing of the daemon pinned `gone`: it is destroyed, its host end too.
+    wait_until([&] { return !host_link_exists(host_end); }, "the host end of the veth in " + gone + " to go");
+
+    f.daemon.sh("mkdir /run/netns && ip netns add " + fresh + " && ip netns attach " + back + " " +
+                std::to_string(holder));
+    f.wait_added(fresh);
+    const auto back_path = f.wait_added(back);
+    CHECK(f.caller.namespace_property(back_path, "Inode").get<std::uint64_t>() == held_inode);
+    std::set<std::string> links;
+    for (const auto& o : f.caller.get_state(back_path).second) {
+        links.insert(o.get<2>().at("name").get<std::string>());
+    }
+    CHECK(links == std::set<std::string>{"lo", "keep", "keep2"});
+    CHECK(listed_names(f.caller) == std::set<std::string>{"default", fresh, back});
+    // Two namespaces monitored again: a socket and a bell each, no more.
+    wait_until([&] { return settled_usage(f.daemon.pid()).fds == baseline.fds + 2 * 2; },
+               "the daemon's fds to be those of two namespaces");
+    CHECK(settled_usage(f.daemon.pid()).threads == baseline.threads + 2);
+    CHECK(logged(f.daemon, "stopped monitoring network namespace " + gone));
+    std::printf("fault (/run/netns removed and recreated): both namespaces withdrawn, the living one re-announced "
+                "with inode %llu\n",
+                static_cast<unsigned long long>(held_inode));
+}
+
+TEST_CASE("a namespace removed during its initial dump again and again: no announcement left behind; every worker "
+          "joined; nothing pinned",
+          "[integration][fault]")
+{
+    constexpr int kRounds = 40;
+    DaemonFixture f;
+    const auto baseline = settled_usage(f.daemon.pid());
+    const auto host_end = unique_name("hdr");
+    // A namespace outside /run/netns (not announced with --sources=named)
+    // with 300 veth pairs: its initial dump takes hundreds of requests.
+    const std::string file = "/run/nswatch-fault-big";
+    TempDirectory dir;
+    {
+        std::ofstream batch(dir.path() + "/links");
+        for (int i = 0; i < 300; ++i) {
+            batch << "link add d" << i << "a type veth peer name d" << i << "b\n";
+        }
+    }
+    f.daemon.sh("touch " + file + " && unshare --net=" + file + " true && nsenter --net=" + file + " ip -batch " +
+                dir.path() + "/links && nsenter --net=" + file + " sh -c 'ip link add " + host_end +
+                " type veth peer name inner && ip link set " + host_end + " netns " + std::to_string(::getpid()) +
+                "'");
+    struct Unmount {
+        DaemonFixture& f;
+        std::string file;
+        ~Unmount() { f.daemon.try_sh("umount " + file); }
+    } unmount{f, file};
+    REQUIRE(host_link_exists(host_end));
+
+    std::set<std::string> names;
+    const auto started = Clock::now();
+    for (int round = 0; round < kRounds; ++round) {
+        const auto name = unique_name("ndr");
+        names.insert(name);
+        const auto target = "/run/netns/" + name;
+        f.daemon.sh("mkdir -p /run/netns && touch " + target + " && mount --bind " + file + " " + target);
+        if (round % 2 == 1) {
+            // Every other round waits until the daemon started the worker:
+            // the removal then lands in the dump rather than before it.
+            wait_until([&] { return logged(f.daemon, "monitoring network namespace " + name + " "); },
+                       "the daemon to start monitoring " + name);
+        }
+        f.daemon.sh("umount " + target + " && rm " + target);
+    }
+    const auto raced = Clock::now();
+    wait_until([&] { return listed_names(f.caller) == std::set<std::string>{"default"}; }, "the count to return to 1");
+    // Every namespace announced was withdrawn, once.
+    std::size_t announced = 0;
+    for (const auto& name : names) {
+        const auto added = count_signals(f.recorder, "NamespaceAdded", name);
+        CHECK(added <= 1);
+        if (added == 1) {
+            ++announced;
+            f.wait_removed(name);
+        }
+        CHECK(count_signals(f.recorder, "NamespaceRemoved", name) == added);
+    }
+    wait_until([&] { return settled_usage(f.daemon.pid()).threads == baseline.threads; },
+               "the reaper to join every worker");
+    wait_until([&] { return settled_usage(f.daemon.pid()).fds == baseline.fds; }, "every worker's fds to close");
+    // Nothing of the daemon holds the namespace: once its own mount goes, it is destroyed.
+    f.daemon.sh("umount " + file);
+    wait_until([&] { return !host_link_exists(host_end); }, "the namespace and its host veth end to be destroyed",
+               60s);
+    std::printf("fault (removed during the initial dump): %d rounds in %lld ms; %zu announced before their removal "
+                "(the others went before their dump ended)\n",
+                kRounds, ms(raced - started), announced);
+}
+
+TEST_CASE("20000 plain files in /run/netns and one real namespace: the namespace is found and no file is announced",
+          "[integration][fault]")
+{
+    DaemonFixture f;
+    const auto real = unique_name("npr");
+    const auto later = unique_name("npl");
+    f.cleanup.insert(f.cleanup.end(), {real, later});
+    const auto started = Clock::now();
+    f.daemon.sh("mkdir -p /run/netns && cd /run/netns && seq -f 'plain%05g' 1 20000 | xargs touch && ip netns add " +
+                real);
+    f.wait_added(real);
+    const auto found = Clock::now();
+    // A namespace made after the files: whatever the daemon did about them
+    // happened before it found this one.
+    f.daemon.sh("ip netns add " + later);
+    f.wait_added(later);
+    CHECK(listed_names(f.caller) == std::set<std::string>{"default", real, later});
+    for (const auto& s : f.recorder.all()) {
+        if (s.member == "NamespaceAdded") {
+            CHECK((s.name == real || s.name == later));
+        }
+    }
+    CHECK(f.daemon.sh("ls /run/netns | wc -l") == "20002\n");
+    std::printf("fault (20000 plain files): the namespace was announced %lld ms after the files were created\n",
+                ms(found - started));
+}
+
+TEST_CASE("SIGTERM in the middle of a burst: exit status 0 within 5 s", "[integration][fault]")
+{
+    DaemonFixture f;
+    const auto [ns, path] = f.add_namespace("nsb");
+    TempDirectory dir;
+    const auto batch = write_burst(dir, 2000, "t");
+    std::jthread burst([&, ns = ns] { f.daemon.try_sh("ip -n " + ns + " -batch " + batch); });
+    // The burst is under way once its first events are out.
+    f.recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "Events" && s.name == ns; });
+    const auto pid = f.daemon.pid();
+    const auto sent = Clock::now();
+    const int status = f.daemon.stop(5s);
+    const auto took = Clock::now() - sent;
+    INFO(log_tail(f.daemon));
+    CHECK(status == 0); // -1: still running after 5 s, killed
+    CHECK(took < 5s);
+    CHECK(logged(f.daemon, "received signal 15, stopping"));
+    CHECK(logged(f.daemon, "stopped"));
+    CHECK(::kill(pid, 0) != 0);
+    std::printf("fault (SIGTERM during a burst): status %d after %lld ms\n", status, ms(took));
+}
