@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -359,4 +362,115 @@ TEST_CASE("SIGTERM in the middle of a burst: exit status 0 within 5 s", "[integr
     CHECK(logged(f.daemon, "stopped"));
     CHECK(::kill(pid, 0) != 0);
     std::printf("fault (SIGTERM during a burst): status %d after %lld ms\n", status, ms(took));
+}
+
+TEST_CASE("a worker failing again and again (no file descriptor left): the backoff doubles; State and StateReason "
+          "say so; it recovers with what it missed",
+          "[integration][fault]")
+{
+    const auto ns = unique_name("nsf");
+    PrivateBus bus;
+    DaemonProcess daemon(bus, {}, {"NSWATCH_TEST_FAIL_NAMESPACE=" + ns});
+    SignalRecorder recorder(bus.address());
+    Caller caller(bus.address());
+    daemon.sh("ip netns add " + ns);
+    const auto path =
+        recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "NamespaceAdded" && s.name == ns; }).object;
+    struct Delete {
+        DaemonProcess& daemon;
+        std::string ns;
+        ~Delete() { daemon.try_sh("ip netns del " + ns); }
+    } cleanup{daemon, ns};
+
+    // No new descriptor from now on: the soft limit becomes the lowest free
+    // one. (Not lower: poll() fails with EINVAL for more fds than the limit.)
+    // (The smallest of a few looks: see settled_usage.)
+    int lowest_free = std::numeric_limits<int>::max();
+    for (int look = 0; look < 5; ++look) {
+        std::set<int> open;
+        for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(daemon.pid()) + "/fd")) {
+            open.insert(std::stoi(entry.path().filename().string()));
+        }
+        int free = 0;
+        while (open.count(free) != 0) {
+            ++free;
+        }
+        lowest_free = std::min(lowest_free, free);
+        ::poll(nullptr, 0, 10);
+    }
+    rlimit original{};
+    REQUIRE(::prlimit(daemon.pid(), RLIMIT_NOFILE, nullptr, &original) == 0);
+    rlimit exhausted = original;
+    exhausted.rlim_cur = static_cast<rlim_t>(lowest_free);
+    REQUIRE(::prlimit(daemon.pid(), RLIMIT_NOFILE, &exhausted, nullptr) == 0);
+    struct Restore {
+        pid_t pid;
+        rlimit limit;
+        bool done = false;
+        void operator()()
+        {
+            if (!done) {
+                ::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr);
+                done = true;
+            }
+        }
+        ~Restore() { (*this)(); }
+    } restore{daemon.pid(), original};
+
+    // The test hook breaks the socket (once); every retry then finds no
+    // descriptor for the namespace file or the new socket.
+    daemon.sh("ip -n " + ns + " link add fa type veth peer name fb");
+    const std::regex retry("\\[" + ns + "\\] netlink failed: (.*); retrying in ([0-9]+) ms");
+    std::vector<long> delays;
+    std::vector<std::string> reasons;
+    wait_until(
+        [&] {
+            delays.clear();
+            reasons.clear();
+            const auto log = daemon.log();
+            for (std::sregex_iterator it(log.begin(), log.end(), retry), end; it != end; ++it) {
+                reasons.push_back((*it)[1]);
+                delays.push_back(std::stol((*it)[2]));
+            }
+            return delays.size() >= 4;
+        },
+        "four failures");
+    const auto state = caller.namespace_property(path, "State").get<std::string>();
+    const auto reason = caller.namespace_property(path, "StateReason").get<std::string>();
+    restore();
+    INFO(log_tail(daemon));
+    CHECK(state == "failed");
+    CHECK(reason.find("file descriptor limit") != std::string::npos);
+    CHECK(reasons[0].find("injected failure") != std::string::npos);
+    for (std::size_t i = 1; i < delays.size(); ++i) {
+        CHECK(delays[i] == 2 * delays[i - 1]); // grows: never a retry loop at full speed
+        CHECK(reasons[i].find("RLIMIT_NOFILE") != std::string::npos);
+    }
+    // Clients were told, with PropertiesChanged.
+    recorder.wait_for([&](const ReceivedSignal& s) {
+        return s.member == "PropertiesChanged" && s.path == path && s.changed.count("StateReason") != 0 &&
+               s.changed.at("StateReason").get<std::string>().find("RLIMIT_NOFILE") != std::string::npos;
+    });
+
+    // Descriptors back: the next retry succeeds and repairs.
+    const auto resynced =
+        recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "Resynced" && s.name == ns; });
+    CHECK(resynced.reason == "restart");
+    recorder.wait_for([&](const ReceivedSignal& s) {
+        return s.member == "PropertiesChanged" && s.path == path && s.changed.count("State") != 0 &&
+               s.changed.at("State").get<std::string>() == "monitoring";
+    });
+    CHECK(caller.namespace_property(path, "StateReason").get<std::string>().empty());
+    std::set<std::string> added;
+    for (const auto& e : recorder.events_of(ns)) {
+        if (e.get<2>() == "link-added") {
+            added.insert(e.get<4>().at("name").get<std::string>());
+        }
+    }
+    CHECK(added == std::set<std::string>{"fa", "fb"});
+    std::printf("fault (worker failing): %zu failures, retried after", delays.size());
+    for (auto d : delays) {
+        std::printf(" %ld", d);
+    }
+    std::printf(" ms; StateReason \"%s\"; recovered\n", reason.c_str());
 }
