@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -151,6 +152,75 @@ std::string write_burst(const TempDirectory& dir, int pairs, const std::string& 
     return path;
 }
 
+// A client's links ("name mtu") after GetState plus the Events after it, by seq.
+struct LinkView {
+    std::uint64_t seq = 0;
+    std::map<std::int32_t, std::string> rows;
+    bool gapless = true;
+    std::size_t applied = 0;
+
+    static std::string row(const Attributes& a)
+    {
+        return a.at("name").get<std::string>() + " " + std::to_string(a.at("mtu").get<std::uint32_t>());
+    }
+    void snapshot(const std::pair<std::uint64_t, std::vector<DbusObject>>& state)
+    {
+        seq = state.first;
+        for (const auto& o : state.second) {
+            if (o.get<0>() == "link") {
+                rows[o.get<1>()] = row(o.get<2>());
+            }
+        }
+    }
+    // `events`: every Events entry of the namespace so far, in order.
+    void apply(const std::vector<DbusEvent>& events)
+    {
+        for (; applied < events.size(); ++applied) {
+            const auto& e = events[applied];
+            if (e.get<0>() <= seq) {
+                continue; // in the snapshot already
+            }
+            gapless = gapless && e.get<0>() == seq + 1;
+            seq = e.get<0>();
+            if (e.get<2>() == "link-removed") {
+                rows.erase(e.get<3>());
+            } else if (e.get<2>().starts_with("link-")) {
+                rows[e.get<3>()] = row(e.get<4>());
+            }
+        }
+    }
+    [[nodiscard]] std::set<std::string> set() const
+    {
+        std::set<std::string> out;
+        for (const auto& [index, text] : rows) {
+            out.insert(text);
+        }
+        return out;
+    }
+};
+
+std::set<std::string> kernel_links(const DaemonProcess& daemon, const std::string& ns)
+{
+    std::set<std::string> out;
+    std::istringstream in(daemon.sh("ip -n " + ns + " -j link show | jq -r '.[] | \"\\(.ifname) \\(.mtu)\"'"));
+    for (std::string line; std::getline(in, line);) {
+        out.insert(line);
+    }
+    return out;
+}
+
+// Follows `ns` like a client until it agrees with the kernel.
+void converge(LinkView& view, SignalRecorder& recorder, const DaemonProcess& daemon, const std::string& ns)
+{
+    const auto kernel = kernel_links(daemon, ns);
+    wait_until(
+        [&] {
+            view.apply(recorder.events_of(ns));
+            return view.set() == kernel;
+        },
+        "the client's view of " + ns + " to equal the kernel's", 60s);
+}
+
 } // namespace
 
 TEST_CASE("bus killed: nswatchd exits with status 1 and says why; started again it owns the name and lists every "
@@ -194,6 +264,186 @@ TEST_CASE("bus killed: nswatchd exits with status 1 and says why; started again 
     wait_until([&] { return !host_link_exists(host_end); }, "the host end of the veth to go");
     std::printf("fault (bus killed): nswatchd exited with status %d %lld ms after dbus-daemon was killed\n", *status,
                 ms(exited - killed));
+}
+
+TEST_CASE("a subscriber that stops reading during a burst on a bus with default limits: other clients are answered "
+          "within 2 s and see every event",
+          "[integration][fault]")
+{
+    PrivateBus bus; // dbus-daemon's defaults, Debian's too: 127 MiB queued per sender and per receiver
+    DaemonProcess daemon(bus);
+    SignalRecorder recorder(bus.address());
+    Caller caller(bus.address());
+    const auto ns = unique_name("nss");
+    daemon.sh("ip netns add " + ns);
+    const auto path =
+        recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "NamespaceAdded" && s.name == ns; }).object;
+    LinkView view;
+    view.snapshot(caller.get_state(path));
+    const auto baseline = settled_usage(daemon.pid());
+
+    // Subscribes to every signal, then never reads: the bus queues for it.
+    auto stuck = sdbus::createSessionBusConnectionWithAddress(bus.address());
+    auto stuck_match = stuck->addMatch("type='signal',path_namespace='/org/nswatch1'", [](sdbus::Message&) {});
+
+    TempDirectory dir;
+    const auto batch = write_burst(dir, 1000, "b");
+    std::atomic<bool> burst_done{false};
+    std::jthread burst([&] {
+        daemon.try_sh("ip -n " + ns + " -batch " + batch);
+        burst_done = true;
+    });
+    Caller other(bus.address());
+    Clock::duration slowest{};
+    std::size_t calls = 0;
+    std::size_t peak_rss = baseline.rss_kib;
+    const auto started = Clock::now();
+    while (!burst_done) {
+        for (int i = 0; i < 2; ++i) {
+            const auto t0 = Clock::now();
+            if (i == 0) {
+                other.list_namespaces();
+            } else {
+                other.get_state(path);
+            }
+            slowest = std::max(slowest, Clock::now() - t0);
+            ++calls;
+        }
+        peak_rss = std::max(peak_rss, process_usage(daemon.pid()).rss_kib);
+        ::poll(nullptr, 0, 20); // pace the calls
+    }
+    burst.join();
+    const auto burst_took = Clock::now() - started;
+    converge(view, recorder, daemon, ns);
+    CHECK(view.gapless);
+    CHECK(view.rows.size() == 2001);
+    CHECK(slowest < 2s);
+    std::printf("fault (stuck subscriber, default bus limits): 1000 veth pairs in %lld ms; %zu calls meanwhile, "
+                "slowest %lld ms; RSS %zu -> peak %zu KiB (2,000 more links tracked)\n",
+                ms(burst_took), calls, ms(slowest), baseline.rss_kib, peak_rss);
+}
+
+namespace {
+
+// A subscriber that never reads, on a bus where a sender may have only
+// 256 KiB of messages waiting (max_incoming_bytes; Debian's default bus
+// allows 127 MiB, with the same rule). Once that much waits for the stuck
+// subscriber, dbus-daemon stops reading from nswatchd: every client stalls.
+struct StalledBus {
+    PrivateBus bus{"", "<limit name=\"max_incoming_bytes\">262144</limit>"};
+    DaemonProcess daemon{bus};
+    SignalRecorder recorder{bus.address()};
+    Caller caller{bus.address()};
+    std::string ns = unique_name("nsk");
+    std::string path;
+    TempDirectory dir;
+    LinkView view;
+    ProcessUsage baseline;
+    std::size_t peak_rss = 0;
+    std::atomic<int> batches{0}; // of 20,000 changes
+    std::unique_ptr<sdbus::IConnection> stuck;
+    sdbus::Slot stuck_match;
+
+    StalledBus()
+    {
+        std::ofstream pairs(dir.path() + "/pairs");
+        for (int i = 0; i < 20; ++i) {
+            pairs << "link add k" << i << "a type veth peer name k" << i << "b\n";
+        }
+        pairs.close();
+        daemon.sh("ip netns add " + ns + " && ip -n " + ns + " -batch " + dir.path() + "/pairs");
+        path = recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "NamespaceAdded" && s.name == ns; })
+                   .object;
+        view.snapshot(caller.get_state(path));
+        baseline = settled_usage(daemon.pid());
+        stuck = sdbus::createSessionBusConnectionWithAddress(bus.address());
+        stuck_match = stuck->addMatch("type='signal',path_namespace='/org/nswatch1'", [](sdbus::Message&) {});
+    }
+
+    // MTU changes, 20,000 at a time (about 7 MB of signals), until the
+    // daemon says the bus stopped reading: that takes more than the bus
+    // queues for the stuck subscriber plus what the kernel buffers on
+    // nswatchd's bus socket (sd-bus makes it 8 MiB): about 60,000 measured.
+    void stall()
+    {
+        std::ofstream stream(dir.path() + "/stream");
+        for (int i = 0; i < 20000; ++i) {
+            stream << "link set dev k" << i % 20 << "a mtu " << 1280 + i % 200 << "\n";
+        }
+        stream.close();
+        const std::string stalled = "the bus has read none of nswatchd's messages";
+        std::atomic<bool> done{false};
+        std::jthread changes([&] {
+            for (int batch = 0; batch < 20 && !done; ++batch) {
+                daemon.sh("ip -n " + ns + " -batch " + dir.path() + "/stream");
+                ++batches;
+            }
+        });
+        const auto deadline = Clock::now() + 120s;
+        while (!logged(daemon, stalled) && Clock::now() < deadline) {
+            peak_rss = std::max(peak_rss, process_usage(daemon.pid()).rss_kib);
+            ::poll(nullptr, 0, 20);
+        }
+        done = true;
+        changes.join();
+        REQUIRE(logged(daemon, stalled));
+        peak_rss = std::max(peak_rss, process_usage(daemon.pid()).rss_kib);
+    }
+
+    void unstick()
+    {
+        stuck_match.reset();
+        stuck.reset();
+    }
+};
+
+} // namespace
+
+TEST_CASE("a subscriber that stops reading until the bus stops reading from nswatchd: events wait instead of piling "
+          "up; drops are counted and repaired once it goes",
+          "[integration][fault]")
+{
+    StalledBus s;
+    s.stall();
+    INFO(log_tail(s.daemon));
+    // Without holding back, the ~20 MB the bus does not take piled up in
+    // sd-bus's queue (measured: RSS +27 MiB, growing with every event).
+    CHECK(s.peak_rss <= s.baseline.rss_kib + 8 * 1024);
+
+    const auto unstuck = Clock::now();
+    s.unstick();
+    const auto resynced = s.recorder.wait_for(
+        [&](const ReceivedSignal& r) { return r.member == "Resynced" && r.name == s.ns && r.reason == "queue-full"; });
+    converge(s.view, s.recorder, s.daemon, s.ns);
+    const auto repaired = Clock::now();
+    CHECK(s.view.gapless);
+    const auto dropped = s.caller.manager_property("EventsDropped").get<std::uint64_t>();
+    CHECK(dropped > 0);
+    CHECK(logged(s.daemon, "the bus reads nswatchd's messages again"));
+    const auto t0 = Clock::now();
+    s.caller.list_namespaces();
+    s.caller.get_state(s.path);
+    const auto answered = Clock::now() - t0;
+    CHECK(answered < 2s);
+    std::printf("fault (stuck subscriber stalls the bus): stalled within %d x 20000 MTU changes; RSS %zu -> peak %zu "
+                "KiB while stalled; %llu events dropped; repaired (Resynced queue-full at seq %llu) %lld ms after the "
+                "subscriber went; calls then took %lld ms\n",
+                s.batches.load(), s.baseline.rss_kib, s.peak_rss, static_cast<unsigned long long>(dropped),
+                static_cast<unsigned long long>(resynced.seq), ms(repaired - unstuck), ms(answered));
+}
+
+TEST_CASE("SIGTERM while the bus reads nothing from nswatchd: exit status 0 within 5 s", "[integration][fault]")
+{
+    StalledBus s;
+    s.stall();
+    const auto sent = Clock::now();
+    const int status = s.daemon.stop(5s);
+    const auto took = Clock::now() - sent;
+    INFO(log_tail(s.daemon));
+    CHECK(status == 0); // -1: still running after 5 s (it waited for the bus), killed
+    CHECK(took < 5s);
+    CHECK(logged(s.daemon, "closing the connection without the unsent ones"));
+    std::printf("fault (SIGTERM while the bus is stalled): status %d after %lld ms\n", status, ms(took));
 }
 
 TEST_CASE("churn: cycles of 20 namespaces each given a veth and deleted leave the count at 1 and no host veth end; "
