@@ -9,16 +9,8 @@
 #include <sys/vfs.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace nswatch {
-
-namespace {
-std::string errno_text(int err)
-{
-    return std::strerror(err);
-}
-} // namespace
 
 std::optional<std::uint64_t> nsfs_inode(const std::string& path)
 {
@@ -37,11 +29,11 @@ OpenedNamespace open_net_namespace(const std::string& path)
 {
     UniqueFd handle(::open(path.c_str(), O_PATH | O_CLOEXEC));
     if (!handle) {
-        throw NamespaceFileError(path + ": " + errno_text(errno));
+        throw NamespaceFileError(path, errno);
     }
     struct statfs fs {};
     if (::fstatfs(handle.get(), &fs) != 0) {
-        throw NamespaceFileError(path + ": " + errno_text(errno));
+        throw NamespaceFileError(path, errno);
     }
     if (fs.f_type != static_cast<decltype(fs.f_type)>(NSFS_MAGIC)) {
         throw NamespaceFileError(path + ": not a namespace file");
@@ -50,7 +42,7 @@ OpenedNamespace open_net_namespace(const std::string& path)
     const std::string via = "/proc/self/fd/" + std::to_string(handle.get());
     OpenedNamespace out{UniqueFd(::open(via.c_str(), O_RDONLY | O_CLOEXEC)), 0};
     if (!out.fd) {
-        throw NamespaceFileError(path + ": " + errno_text(errno));
+        throw NamespaceFileError(path, errno);
     }
     const int type = ::ioctl(out.fd.get(), NS_GET_NSTYPE);
     if (type != CLONE_NEWNET) {
@@ -58,7 +50,7 @@ OpenedNamespace open_net_namespace(const std::string& path)
     }
     struct stat st {};
     if (::fstat(out.fd.get(), &st) != 0) {
-        throw NamespaceFileError(path + ": " + errno_text(errno));
+        throw NamespaceFileError(path, errno);
     }
     out.inode = static_cast<std::uint64_t>(st.st_ino);
     return out;
