@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -42,7 +43,17 @@ PschedUnits read_psched_units()
 std::uint32_t xmit_size(std::uint64_t rate, std::uint32_t ticks, const PschedUnits& units)
 {
     const double usec = ticks / units.tick_in_usec;
-    return static_cast<std::uint32_t>(static_cast<double>(rate) * usec / kUsecPerSec);
+    const double bytes = static_cast<double>(rate) * usec / kUsecPerSec;
+    // A rate and a buffer the kernel accepts can still multiply past 4 GiB
+    // (found by fuzzing): converting that to uint32 would be undefined, so
+    // it saturates, as does a nonsense tick length (0, NaN).
+    if (!(bytes >= 0)) {
+        return 0;
+    }
+    if (bytes >= static_cast<double>(std::numeric_limits<std::uint32_t>::max())) {
+        return std::numeric_limits<std::uint32_t>::max();
+    }
+    return static_cast<std::uint32_t>(bytes);
 }
 
 } // namespace nswatch

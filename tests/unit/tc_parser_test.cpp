@@ -39,6 +39,9 @@ TEST_CASE("burst sizes are computed from ticks as tc shows them", "[unit][parser
     // tc: "rate 1Mbit burst 1600b" is 125000 B/s with a 200000-tick buffer.
     CHECK(xmit_size(125000, 200000, kUnits) == 1600);
     CHECK(xmit_size(0, 200000, kUnits) == 0);
+    // Found by fuzzing: 100 Gbit/s × a 4-second buffer is 50 GB, past uint32.
+    CHECK(xmit_size(12'500'000'000ULL, 0xffffffffU, kUnits) == 0xffffffffU);
+    CHECK(xmit_size(125000, 200000, PschedUnits{0.0}) == 0xffffffffU);
 }
 
 TEST_CASE("an htb qdisc reports its default class, r2q and direct queue length", "[unit][parser]")
