@@ -154,8 +154,10 @@ TcView state_view(Caller& caller, const std::string& path, std::set<std::string>
 }
 
 // The last event of `type` in namespace `ns` satisfying `match`.
+// Waits for an event of `type` matching `match`, with a seq after `after_seq`
+// (the recorder keeps every signal: an older match would otherwise count).
 DbusEvent wait_tc(DaemonFixture& f, const std::string& ns, const std::string& type,
-                  const std::function<bool(const Attributes&)>& match)
+                  const std::function<bool(const Attributes&)>& match, std::uint64_t after_seq = 0)
 {
     DbusEvent found;
     f.recorder.wait_for([&](const ReceivedSignal& s) {
@@ -163,7 +165,7 @@ DbusEvent wait_tc(DaemonFixture& f, const std::string& ns, const std::string& ty
             return false;
         }
         for (const auto& e : s.events) {
-            if (e.get<2>() == type && match(e.get<4>())) {
+            if (e.get<2>() == type && e.get<0>() > after_seq && match(e.get<4>())) {
                 found = e;
                 return true;
             }
@@ -231,9 +233,12 @@ TEST_CASE("an htb tree with a u32 filter yields added, changed and removed event
     f.tc("class del dev ta classid 1:10");
     wait_tc(f, f.ns, "class-removed", [](const Attributes& a) { return has(a, "handle", 0x10010); });
     f.tc("qdisc del dev ta root");
-    wait_tc(f, f.ns, "qdisc-removed", [](const Attributes& a) { return has(a, "handle", 0x10000); });
+    const auto removed =
+        wait_tc(f, f.ns, "qdisc-removed", [](const Attributes& a) { return has(a, "handle", 0x10000); });
     // The kernel puts the default qdisc back without saying so; nswatch does.
-    wait_tc(f, f.ns, "qdisc-added", [](const Attributes& a) { return a.at("kind").get<std::string>() == "noqueue"; });
+    wait_tc(
+        f, f.ns, "qdisc-added", [](const Attributes& a) { return a.at("kind").get<std::string>() == "noqueue"; },
+        removed.get<0>());
 
     std::set<std::string> devs;
     const auto state = state_view(f.caller, f.path, &devs);
