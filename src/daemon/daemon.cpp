@@ -121,9 +121,7 @@ struct Daemon::Impl final : NamespaceControl {
         dirty = false;
         watches.release_unheld([this](std::uint64_t inode) { return processes.holds(inode) || mounts.holds(inode); });
         std::vector<NamespaceIdentity> found{host};
-        for (const auto* list : {&mounts.identities()}) {
-            found.insert(found.end(), list->begin(), list->end());
-        }
+        found.insert(found.end(), mounts.identities().begin(), mounts.identities().end());
         const auto watched = watches.identities();
         found.insert(found.end(), watched.begin(), watched.end());
         const auto held = processes.identities();
