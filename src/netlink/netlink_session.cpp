@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -16,6 +17,20 @@
 #include <utility>
 
 namespace nswatch {
+
+namespace {
+
+// Coalescing under a burst. An event read while the last release is older
+// than kCoalesce goes out at once (idle: no added latency). Within kCoalesce
+// of a release, events are held and go out together when it ends (or at
+// kMaxHeld): the bus thread then wakes once and sends one Events signal for
+// all of them instead of one per event or two. Each signal costs dbus-daemon
+// (which routes per message) and both of our threads far more than one more
+// event in it does. A burst's events wait at most kCoalesce.
+constexpr auto kCoalesce = std::chrono::milliseconds(1);
+constexpr std::size_t kMaxHeld = 256;
+
+} // namespace
 
 void NetlinkSession::CallbackFree::operator()(nl_cb* cb) const noexcept
 {
@@ -44,21 +59,61 @@ void NetlinkSession::run(const std::stop_token& stop, const EventFd& bell, Resyn
     scheduler_.want_full(first_reason);
     act();
     std::array<pollfd, 2> fds{{{socket_.fd(), POLLIN, 0}, {bell.fd(), POLLIN, 0}}};
+    int timeout_ms = -1; // no wake-up unless events are held
     while (!stop_.stop_requested()) {
-        if (::poll(fds.data(), fds.size(), -1) < 0) {
+        const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+        if (ready < 0) {
             if (errno == EINTR) {
                 continue;
             }
             throw std::system_error(errno, std::generic_category(), "poll");
         }
+        if (ready == 0) {
+            release(); // the coalescing window ended
+        }
         if (fds[1].revents != 0) {
             bell.drain();
+            release(); // before the backlog: the outbox keeps their order
             outbox_.flush([this] { return tracker_.dumping() ? nullptr : tracker_.snapshot(); });
         }
         if (fds[0].revents != 0) {
             receive();
         }
+        timeout_ms = release_or_wait_ms();
     }
+}
+
+void NetlinkSession::hold(ObjectEvent event)
+{
+    held_.push_back(std::move(event));
+}
+
+void NetlinkSession::release()
+{
+    if (held_.empty()) {
+        return;
+    }
+    for (auto& event : held_) {
+        outbox_.event(std::move(event));
+    }
+    held_.clear();
+    last_release_ = std::chrono::steady_clock::now();
+}
+
+int NetlinkSession::release_or_wait_ms()
+{
+    if (held_.empty()) {
+        return -1;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const auto due = last_release_ + kCoalesce;
+    if (now >= due || held_.size() >= kMaxHeld) {
+        release();
+        return -1;
+    }
+    // Rounded up: poll's unit is the millisecond.
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(due - now);
+    return static_cast<int>(std::max<std::chrono::milliseconds::rep>(wait.count(), 1));
 }
 
 int NetlinkSession::accept(nl_msg* /*msg*/, void* /*arg*/) noexcept
@@ -102,7 +157,7 @@ void NetlinkSession::apply(nl_msg* msg)
     if (auto update = parse_route_message(msg)) {
         auto result = tracker_.apply(*update, from_dump, realtime_usec());
         for (auto& event : result.events) {
-            outbox_.event(std::move(event));
+            hold(std::move(event));
         }
         if (!result.refresh.empty()) {
             scheduler_.want_refresh(result.refresh);
@@ -159,6 +214,7 @@ void NetlinkSession::act()
         }
         case DumpAction::Kind::EndFull: {
             auto state = tracker_.end_dump();
+            release(); // the events before the snapshot go before it
             outbox_.repair_covered();
             spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(), static_cast<int>(action->reason));
             outbox_.snapshot(std::move(state), action->reason);
@@ -167,7 +223,7 @@ void NetlinkSession::act()
         }
         case DumpAction::Kind::EndRefresh:
             for (auto& event : tracker_.end_refresh(realtime_usec())) {
-                outbox_.event(std::move(event));
+                hold(std::move(event));
             }
             break;
         }

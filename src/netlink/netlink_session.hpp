@@ -23,10 +23,12 @@
 #include "netlink/worker_outbox.hpp"
 #include "util/event_fd.hpp"
 
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 struct nl_cb;
 struct nl_msg;
@@ -56,6 +58,13 @@ private:
     void apply(nl_msg* msg); // a link or tc message, ours or a notification
     void act();              // what the scheduler decided: may throw, never inside libnl
     void receive();
+    // Events go out through hold(), and reach the outbox (the ring, so the
+    // bus thread) at release(). See kCoalesce in the .cpp.
+    void hold(ObjectEvent event);
+    void release();
+    // After a read: releases now, or returns how long poll may wait before
+    // release() is due (-1: nothing held).
+    int release_or_wait_ms();
 
     const std::string& name_;
     NetlinkSocket socket_;
@@ -68,6 +77,8 @@ private:
     DumpScheduler scheduler_;
     std::exception_ptr failure_; // thrown inside a callback; receive() rethrows it
     std::stop_token stop_;       // run()'s: on_valid stops libnl when it is requested
+    std::vector<ObjectEvent> held_;
+    std::chrono::steady_clock::time_point last_release_{};
 };
 
 } // namespace nswatch
