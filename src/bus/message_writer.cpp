@@ -6,18 +6,30 @@ namespace nswatch {
 
 namespace {
 
-// D-Bus type codes of the attribute values (see the XML).
-const char* code(const std::string&) { return "s"; }
-const char* code(bool) { return "b"; }
-const char* code(std::uint16_t) { return "q"; }
-const char* code(std::int32_t) { return "i"; }
-const char* code(std::uint32_t) { return "u"; }
-const char* code(std::uint64_t) { return "t"; }
+// D-Bus type codes of the attribute values (see the XML). sdbus-c++ takes
+// signatures as std::string: built once here, not twice per attribute.
+const std::string kString = "s";
+const std::string kBool = "b";
+const std::string kU16 = "q";
+const std::string kI32 = "i";
+const std::string kU32 = "u";
+const std::string kU64 = "t";
+const std::string kEntry = "sv";
+const std::string kAttributes = "{sv}";
+const std::string kEventStruct = "ttsia{sv}";
+const std::string kSnapshotStruct = "sia{sv}";
+
+const std::string& code(const std::string&) { return kString; }
+const std::string& code(bool) { return kBool; }
+const std::string& code(std::uint16_t) { return kU16; }
+const std::string& code(std::int32_t) { return kI32; }
+const std::string& code(std::uint32_t) { return kU32; }
+const std::string& code(std::uint64_t) { return kU64; }
 
 template <typename T>
 void put(sdbus::Message& m, const char* key, const T& value)
 {
-    m.openDictEntry("sv");
+    m.openDictEntry(kEntry);
     m << key;
     m.openVariant(code(value));
     m << value;
@@ -91,14 +103,14 @@ struct WriteAttributes {
 
 void write_attributes(sdbus::Message& message, const KernelObject& object)
 {
-    message.openContainer("{sv}");
+    message.openContainer(kAttributes);
     std::visit(WriteAttributes{message}, object);
     message.closeContainer();
 }
 
 void write_event(sdbus::Message& message, const SequencedEvent& event)
 {
-    message.openStruct("ttsia{sv}");
+    message.openStruct(kEventStruct);
     message << event.seq << event.event.time_usec << event_type_name(event.event)
             << object_ifindex(event.event.object);
     write_attributes(message, event.event.object);
@@ -107,7 +119,7 @@ void write_event(sdbus::Message& message, const SequencedEvent& event)
 
 void write_snapshot_object(sdbus::Message& message, const KernelObject& object)
 {
-    message.openStruct("sia{sv}");
+    message.openStruct(kSnapshotStruct);
     message << std::string(object_type_name(object)) << object_ifindex(object);
     write_attributes(message, object);
     message.closeStruct();
