@@ -87,13 +87,11 @@ struct Daemon::Impl final : NamespaceControl {
                     [this] { dirty = true; }),
           signals(make_signalfd())
     {
-        // Each namespace's ring is one allocation of about 850 KiB (4096
-        // slots). glibc raises its mmap threshold to the size of the first
-        // such block freed, and every later ring then comes from the heap,
-        // where freed rings stay resident: after namespaces come and go,
-        // RSS stayed ~18 MiB above its start (measured: 20 namespaces at a
-        // time). A fixed threshold keeps large blocks mmapped, so a removed
-        // namespace's ring goes back to the system.
+        // A fixed mmap threshold: glibc otherwise raises it (and the trim
+        // threshold with it, to twice as much) to the size of the largest
+        // block freed, e.g. a ListNamespaces reply for thousands of
+        // namespaces, and from then on keeps that much freed memory in the
+        // heap. (Rings no longer matter here: they grow in ~1 KiB blocks.)
         ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         spdlog::info("file descriptor limit {} (hard {}): room for about {} namespaces", fd_limit.soft, fd_limit.hard,
                      fd_limit.soft / kFdsPerNamespace);

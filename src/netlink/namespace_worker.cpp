@@ -5,6 +5,7 @@
 #include "netlink/worker_outbox.hpp"
 #include "netns/nsfs.hpp"
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <system_error>
 
@@ -57,6 +59,26 @@ std::string describe_failure(const std::exception& e)
     return e.what();
 }
 
+// Gone namespaces' memory back to the system, once every kTrimEvery worker
+// removals. A namespace's allocations (its state, parsed objects, libnl's
+// receive buffers, the bus side's mirror and object) are freed in between
+// longer-lived ones, in the main heap and in the workers' arenas, where free()
+// never returns them: measured, 1,000 namespaces added and deleted left RSS
+// 13.5 MiB above where it started; malloc_trim(0) gives back all but ~3 MiB.
+// It walks every arena (a few ms with thousands of namespaces), so not at
+// every removal; what is left untrimmed is at most kTrimEvery namespaces'
+// worth (~1 MiB). Runs on the thread that joins workers (WorkerReaper), never
+// on the bus thread.
+constexpr unsigned kTrimEvery = 64;
+
+void note_worker_gone()
+{
+    static std::atomic<unsigned> gone{0};
+    if (gone.fetch_add(1, std::memory_order_relaxed) % kTrimEvery == kTrimEvery - 1) {
+        ::malloc_trim(0);
+    }
+}
+
 } // namespace
 
 NamespaceWorker::NamespaceWorker(NamespaceIdentity identity, std::shared_ptr<WorkerChannel> channel, EventHub& hub,
@@ -70,6 +92,7 @@ NamespaceWorker::~NamespaceWorker()
 {
     thread_.request_stop(); // the stop_callback in run() rings the bell
     thread_.join();
+    note_worker_gone();
 }
 
 NetlinkSocket NamespaceWorker::open_socket(bool initial) const
