@@ -96,7 +96,9 @@ void NetlinkSession::release()
     for (auto& event : held_) {
         outbox_.event(std::move(event));
     }
-    held_.clear();
+    // Not clear(): the capacity a burst grew (up to kMaxHeld events of
+    // ~200 bytes) would stay with every namespace that ever had one.
+    std::vector<ObjectEvent>().swap(held_);
     last_release_ = std::chrono::steady_clock::now();
 }
 
