@@ -9,6 +9,8 @@ PACKAGES=(
   libnl-3-dev libnl-route-3-dev
   libspdlog-dev libfmt-dev
   libsystemd-dev
+  nlohmann-json3-dev # nswatchctl --json
+  bash-completion    # where the completion goes (pkg-config), and its test
   catch2
   # fuzzing (tests/fuzz: libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev

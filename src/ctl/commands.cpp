@@ -5,14 +5,29 @@
 #include "ctl/table.hpp"
 #include "nswatch/tc.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <map>
 
 namespace nswatch::ctl {
 
-void run_list(sdbus::IConnection& connection, bool json)
+namespace {
+void print_json(const Json& line)
+{
+    std::printf("%s\n", json_text(line).c_str());
+}
+} // namespace
+
+void run_list(sdbus::IConnection& connection, bool json, bool quiet)
 {
     ManagerProxy manager(connection);
+    if (quiet) { // one call, as fast as the bus allows: shell completion asks this
+        for (const auto& row : manager.ListNamespaces()) {
+            std::printf("%s\n", row.get<0>().c_str());
+        }
+        return;
+    }
     Table table({"NAME", "SOURCE", "INODE", "STATE", "PATH", "HOLDER", "UNIT", "CONTAINER"});
     for (const auto& row : manager.ListNamespaces()) {
         NamespaceProxy ns(connection, row.get<1>());
@@ -23,14 +38,18 @@ void run_list(sdbus::IConnection& connection, bool json)
         const auto unit = ns.Unit();
         const auto container = ns.Container();
         if (json) {
-            std::printf("{\"name\":%s,\"object\":%s,\"source\":%s,\"inode\":%llu,\"cookie\":%llu,\"state\":%s,"
-                        "\"state_reason\":%s,\"path\":%s,\"holder_pid\":%u,\"holder_command\":%s,\"unit\":%s,"
-                        "\"container\":%s}\n",
-                        json_string(row.get<0>()).c_str(), json_string(row.get<1>()).c_str(),
-                        json_string(row.get<2>()).c_str(), static_cast<unsigned long long>(row.get<3>()),
-                        static_cast<unsigned long long>(ns.Cookie()), json_string(state).c_str(),
-                        json_string(ns.StateReason()).c_str(), json_string(path).c_str(), pid,
-                        json_string(command).c_str(), json_string(unit).c_str(), json_string(container).c_str());
+            print_json(Json{{"name", row.get<0>()},
+                            {"object", row.get<1>()},
+                            {"source", row.get<2>()},
+                            {"inode", row.get<3>()},
+                            {"cookie", ns.Cookie()},
+                            {"state", state},
+                            {"state_reason", ns.StateReason()},
+                            {"path", path},
+                            {"holder_pid", pid},
+                            {"holder_command", command},
+                            {"unit", unit},
+                            {"container", container}});
         } else {
             table.add({row.get<0>(), row.get<2>(), std::to_string(row.get<3>()), state, path,
                        pid == 0 ? "-" : std::to_string(pid) + "/" + command, unit.empty() ? "-" : unit,
@@ -50,9 +69,11 @@ void run_show(sdbus::IConnection& connection, const std::string& name, bool json
     const auto [seq, objects] = ns.GetState();
     if (json) {
         for (const auto& o : objects) {
-            std::printf("{\"namespace\":%s,\"seq\":%llu,\"type\":%s,\"ifindex\":%d,\"attrs\":%s}\n",
-                        json_string(name).c_str(), static_cast<unsigned long long>(seq),
-                        json_string(o.get<0>()).c_str(), o.get<1>(), json_attributes(o.get<2>()).c_str());
+            print_json(Json{{"namespace", name},
+                            {"seq", seq},
+                            {"type", o.get<0>()},
+                            {"ifindex", o.get<1>()},
+                            {"attrs", attributes_json(o.get<2>())}});
         }
         return;
     }
@@ -115,10 +136,11 @@ void run_status(sdbus::IConnection& connection, bool json)
     const auto dropped = manager.EventsDropped();
     const auto resyncs = manager.Resyncs();
     if (json) {
-        std::printf("{\"version\":%s,\"namespaces\":%u,\"events_published\":%llu,\"events_dropped\":%llu,"
-                    "\"resyncs\":%llu}\n",
-                    json_string(version).c_str(), count, static_cast<unsigned long long>(published),
-                    static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(resyncs));
+        print_json(Json{{"version", version},
+                        {"namespaces", count},
+                        {"events_published", published},
+                        {"events_dropped", dropped},
+                        {"resyncs", resyncs}});
         return;
     }
     std::printf("       Version: %s\n    Namespaces: %u\n     Published: %llu events\n       Dropped: %llu events "

@@ -7,7 +7,8 @@
 
 namespace nswatch::ctl {
 
-void run_list(sdbus::IConnection& connection, bool json);
+// quiet: names only, one a line, from one call (ListNamespaces).
+void run_list(sdbus::IConnection& connection, bool json, bool quiet);
 void run_show(sdbus::IConnection& connection, const std::string& name, bool json);
 void run_status(sdbus::IConnection& connection, bool json);
 void run_watch(sdbus::IConnection& connection, const std::string& path);

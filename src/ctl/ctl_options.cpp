@@ -1,6 +1,7 @@
 #include "ctl/ctl_options.hpp"
 
 #include "nswatch_config.h"
+#include "types/getopt_args.hpp"
 
 #include <map>
 
@@ -54,7 +55,8 @@ std::string ctl_usage()
            "  --system             use the system bus (default; honours DBUS_SYSTEM_BUS_ADDRESS)\n"
            "  --session            use the session bus\n"
            "  --json               one JSON object per line (list, show, monitor, status)\n"
-           "  --help               show this help and exit\n"
+           "  -q, --quiet          list: only the names, one a line (one call; for scripts)\n"
+           "  -h, --help           show this help and exit\n"
            "  --version            show the version and exit\n"
            "\n"
            "Exit status: 0 on success, 1 when the daemon cannot be reached or refuses,\n"
@@ -63,26 +65,31 @@ std::string ctl_usage()
 
 std::variant<CtlOptions, CtlExit> parse_ctl_options(const std::vector<std::string>& args)
 {
+    // Long-only options: vals from 256 on, so errors can name them.
+    enum : int { kHelp = 256, kVersion, kSystem, kSession, kJson, kQuiet };
+    static constexpr option long_options[] = {
+        {"help", no_argument, nullptr, kHelp},       {"version", no_argument, nullptr, kVersion},
+        {"system", no_argument, nullptr, kSystem},   {"session", no_argument, nullptr, kSession},
+        {"json", no_argument, nullptr, kJson},       {"quiet", no_argument, nullptr, kQuiet},
+        {nullptr, 0, nullptr, 0},
+    };
+    const auto parsed = parse_arguments(args, "hq", long_options);
+    if (parsed.error) {
+        return usage_error(*parsed.error);
+    }
     CtlOptions options;
-    std::vector<std::string> words;
-    bool options_done = false;
-    for (const auto& arg : args) {
-        if (!options_done && arg == "--") {
-            options_done = true;
-        } else if (!options_done && (arg == "--help" || arg == "-h")) {
-            return CtlExit{0, ctl_usage()};
-        } else if (!options_done && arg == "--version") {
-            return CtlExit{0, std::string("nswatchctl ") + NSWATCH_VERSION + "\n"};
-        } else if (!options_done && arg == "--session") {
-            options.session_bus = true;
-        } else if (!options_done && arg == "--system") {
-            options.session_bus = false;
-        } else if (!options_done && arg == "--json") {
-            options.json = true;
-        } else if (!options_done && arg.size() > 1 && arg[0] == '-') {
-            return usage_error("unknown option '" + arg + "'");
-        } else {
-            words.push_back(arg);
+    std::vector<std::string> words; // the command and its arguments
+    for (const auto& [id, value] : parsed.arguments) {
+        switch (id) {
+        case 'h':
+        case kHelp: return CtlExit{0, ctl_usage()};
+        case kVersion: return CtlExit{0, std::string("nswatchctl ") + NSWATCH_VERSION + "\n"};
+        case kSystem: options.session_bus = false; break;
+        case kSession: options.session_bus = true; break;
+        case kJson: options.json = true; break;
+        case 'q':
+        case kQuiet: options.quiet = true; break;
+        default: words.push_back(value);
         }
     }
     if (words.empty()) {
@@ -98,6 +105,9 @@ std::variant<CtlOptions, CtlExit> parse_ctl_options(const std::vector<std::strin
     if (options.args.size() < spec.min_args || options.args.size() > spec.max_args) {
         return usage_error(spec.max_args == 0 ? "'" + words[0] + "' takes no arguments"
                                               : "usage: nswatchctl " + words[0] + " " + spec.what);
+    }
+    if (options.quiet && options.command != Command::List) {
+        return usage_error("--quiet applies to 'list' only");
     }
     for (const auto& a : options.args) {
         if (a.empty()) {

@@ -13,6 +13,7 @@ struct CtlOptions {
     std::vector<std::string> args; // show: NAME; monitor: NAME…; watch: PATH; unwatch: NAME
     bool session_bus = false;
     bool json = false;
+    bool quiet = false; // list: names only, one a line (scripts, shell completion)
 };
 
 struct CtlExit {

@@ -2,6 +2,8 @@
 // How nswatchctl prints objects and events. Pure: D-Bus values in, text out.
 #include "bus/attributes.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
 
 namespace nswatch::ctl {
@@ -13,18 +15,23 @@ std::string attr_text(const Attributes& attrs, const char* key);
 // "1Mbit", "512Kbit", "10Gbit" from bytes per second, as tc prints rates.
 std::string format_rate(std::uint64_t bytes_per_second);
 
-// A JSON string literal (quotes and escapes).
-std::string json_string(const std::string& text);
-// A JSON object of attributes: {"mtu":1500,"name":"veth0",…}.
-std::string json_attributes(const Attributes& attrs);
+// --json output is built with nlohmann-json. Objects keep the order their
+// keys are added in (ordered_json), so lines read as documented.
+using Json = nlohmann::ordered_json;
+// One line of --json output: compact, valid UTF-8 (invalid bytes replaced).
+std::string json_text(const Json& value);
+// A JSON object of attributes, keys sorted, D-Bus numbers and booleans kept:
+// {"mtu":1500,"name":"veth0","up":true,…}.
+Json attributes_json(const Attributes& attrs);
 
 // One readable line for an event of namespace `ns`:
 // "ns1 #12 link-changed 3 veth0 mtu 1400 up …".
 std::string event_line(const std::string& ns, std::uint64_t seq, const std::string& type, std::int32_t ifindex,
                        const Attributes& attrs);
-// The same as one JSON object.
-std::string event_json(const std::string& ns, std::uint64_t seq, std::uint64_t time_usec, const std::string& type,
-                       std::int32_t ifindex, const Attributes& attrs);
+// The same as one JSON object:
+// {"namespace","seq","time_usec","type","ifindex","attrs"}.
+Json event_json(const std::string& ns, std::uint64_t seq, std::uint64_t time_usec, const std::string& type,
+                std::int32_t ifindex, const Attributes& attrs);
 
 // Pieces of describe(), for tables.
 std::string protocol_name(std::uint16_t protocol);

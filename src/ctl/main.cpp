@@ -42,7 +42,7 @@ int main(int argc, char** argv)
         auto connection =
             options.session_bus ? sdbus::createSessionBusConnection() : sdbus::createSystemBusConnection();
         switch (options.command) {
-        case Command::List: run_list(*connection, options.json); break;
+        case Command::List: run_list(*connection, options.json, options.quiet); break;
         case Command::Show: run_show(*connection, options.args[0], options.json); break;
         case Command::Status: run_status(*connection, options.json); break;
         case Command::Watch: run_watch(*connection, options.args[0]); break;

@@ -8,6 +8,8 @@
 #include "ctl/format.hpp"
 #include "ctl/proxies.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -73,8 +75,8 @@ private:
         f.proxy->on_events = [this](const std::string& ns, const DbusEvents& events) { on_events(ns, events); };
         f.proxy->on_resynced = [this](const std::string& ns, std::uint64_t seq, const std::string& reason) {
             if (json_) {
-                std::printf("{\"namespace\":%s,\"seq\":%llu,\"type\":\"resynced\",\"reason\":%s}\n",
-                            json_string(ns).c_str(), static_cast<unsigned long long>(seq), json_string(reason).c_str());
+                const Json j{{"namespace", ns}, {"seq", seq}, {"type", "resynced"}, {"reason", reason}};
+                std::printf("%s\n", json_text(j).c_str());
             } else {
                 std::printf("%s #%llu resynced (%s)\n", ns.c_str(), static_cast<unsigned long long>(seq), reason.c_str());
             }
@@ -122,7 +124,7 @@ private:
     void print(const std::string& ns, std::uint64_t seq, std::uint64_t time_usec, const std::string& type,
                std::int32_t ifindex, const Attributes& attrs)
     {
-        const auto out = json_ ? event_json(ns, seq, time_usec, type, ifindex, attrs)
+        const auto out = json_ ? json_text(event_json(ns, seq, time_usec, type, ifindex, attrs))
                                : event_line(ns, seq, type, ifindex, attrs);
         std::printf("%s\n", out.c_str());
         std::fflush(stdout);
@@ -131,8 +133,8 @@ private:
     void line(const char* type, const std::string& name, const std::string& path)
     {
         if (json_) {
-            std::printf("{\"namespace\":%s,\"type\":\"%s\",\"object\":%s}\n", json_string(name).c_str(), type,
-                        json_string(path).c_str());
+            const Json j{{"namespace", name}, {"type", type}, {"object", path}};
+            std::printf("%s\n", json_text(j).c_str());
         } else {
             std::printf("%s %s %s\n", name.c_str(), type, path.c_str());
         }

@@ -1,9 +1,11 @@
 #include "daemon/options.hpp"
 
 #include "nswatch_config.h"
+#include "types/getopt_args.hpp"
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -78,99 +80,99 @@ std::string usage_text()
            "                         net beside process events (default 30), the only way\n"
            "                         without them (default 2, e.g. in a container); 0: off\n"
            "  --no-process-events    do not use the kernel's process-events connector\n"
-           "  --help                 show this help and exit\n"
+           "  -h, --help             show this help and exit\n"
            "  --version              show the version and exit\n";
 }
 
+namespace {
+
+// Long-only options: vals from 256 on, so errors can name them.
+enum OptionId : int { kHelp = 256, kVersion, kSession, kNetnsDir, kLogLevel, kRcvbuf, kQueueSize, kSources,
+                      kProcessScanInterval, kNoProcessEvents };
+
+constexpr option kLongOptions[] = {
+    {"help", no_argument, nullptr, kHelp},
+    {"version", no_argument, nullptr, kVersion},
+    {"session", no_argument, nullptr, kSession},
+    {"netns-dir", required_argument, nullptr, kNetnsDir},
+    {"log-level", required_argument, nullptr, kLogLevel},
+    {"rcvbuf", required_argument, nullptr, kRcvbuf},
+    {"queue-size", required_argument, nullptr, kQueueSize},
+    {"sources", required_argument, nullptr, kSources},
+    {"process-scan-interval", required_argument, nullptr, kProcessScanInterval},
+    {"no-process-events", no_argument, nullptr, kNoProcessEvents},
+    {nullptr, 0, nullptr, 0},
+};
+
+// Applies one option's value; an error text if the value is bad.
+std::optional<std::string> apply(int id, const std::string& v, DaemonOptions& options)
+{
+    switch (id) {
+    case kSession: options.session_bus = true; break;
+    case kNoProcessEvents: options.process_events = false; break;
+    case kSources: return parse_sources(v, options);
+    case kProcessScanInterval: {
+        auto n = parse_number<long>(v, 0, 86'400);
+        if (!n) {
+            return "--process-scan-interval needs seconds from 0 to 86400, not '" + v + "'";
+        }
+        options.process_scan_interval = std::chrono::seconds(*n);
+        break;
+    }
+    case kNetnsDir:
+        if (v.empty() || v[0] != '/') {
+            return "--netns-dir must be an absolute path, not '" + v + "'";
+        }
+        options.netns_dir = v;
+        break;
+    case kLogLevel:
+        if (std::find(std::begin(kLevels), std::end(kLevels), v) == std::end(kLevels)) {
+            return "unknown log level '" + v + "' (use trace, debug, info, warn, error, critical or off)";
+        }
+        options.log_level = v;
+        break;
+    case kRcvbuf: {
+        auto n = parse_number<int>(v, 4096, std::numeric_limits<int>::max() / 2);
+        if (!n) {
+            return "--rcvbuf needs a byte count from 4096 to 1073741823, not '" + v + "'";
+        }
+        options.receive_buffer_bytes = *n;
+        break;
+    }
+    case kQueueSize: {
+        auto n = parse_number<std::size_t>(v, 1, 1U << 24);
+        if (!n) {
+            return "--queue-size needs a number from 1 to 16777216, not '" + v + "'";
+        }
+        options.queue_capacity = *n;
+        break;
+    }
+    default: return "unexpected argument '" + v + "'"; // an operand: nswatchd takes none
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 std::variant<DaemonOptions, EarlyExit> parse_options(const std::vector<std::string>& args)
 {
+    const auto parsed = parse_arguments(args, "h", kLongOptions);
+    if (parsed.error) {
+        return usage_error(*parsed.error);
+    }
     DaemonOptions options;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string arg = args[i];
-        std::string value;
-        bool has_value = false;
-        if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
-            value = arg.substr(eq + 1);
-            arg = arg.substr(0, eq);
-            has_value = true;
-        }
-        auto take_value = [&]() -> std::optional<std::string> {
-            if (has_value) {
-                return value;
-            }
-            if (i + 1 < args.size()) {
-                return args[++i];
-            }
-            return std::nullopt;
-        };
-        if (arg == "--help" || arg == "-h") {
+    for (const auto& [id, value] : parsed.arguments) {
+        if (id == kHelp || id == 'h') {
             return EarlyExit{0, usage_text()};
         }
-        if (arg == "--version") {
+        if (id == kVersion) {
             return EarlyExit{0, std::string("nswatchd ") + NSWATCH_VERSION + "\n"};
         }
-        if (arg == "--session") {
-            options.session_bus = true;
-            continue;
+    }
+    for (const auto& [id, value] : parsed.arguments) {
+        if (auto error = apply(id, value, options)) {
+            return usage_error(*error);
         }
-        if (arg == "--no-process-events") {
-            options.process_events = false;
-            continue;
-        }
-        if (arg == "--sources" || arg == "--process-scan-interval") {
-            auto v = take_value();
-            if (!v) {
-                return usage_error("option " + arg + " needs a value");
-            }
-            if (arg == "--sources") {
-                if (auto error = parse_sources(*v, options)) {
-                    return usage_error(*error);
-                }
-            } else {
-                auto n = parse_number<long>(*v, 0, 86'400);
-                if (!n) {
-                    return usage_error("--process-scan-interval needs seconds from 0 to 86400, not '" + *v + "'");
-                }
-                options.process_scan_interval = std::chrono::seconds(*n);
-            }
-            continue;
-        }
-        if (arg == "--netns-dir" || arg == "--log-level" || arg == "--rcvbuf" || arg == "--queue-size") {
-            auto v = take_value();
-            if (!v || v->empty()) {
-                return usage_error("option " + arg + " needs a value");
-            }
-            if (arg == "--netns-dir") {
-                if ((*v)[0] != '/') {
-                    return usage_error("--netns-dir must be an absolute path, not '" + *v + "'");
-                }
-                options.netns_dir = *v;
-            } else if (arg == "--log-level") {
-                bool known = false;
-                for (const char* level : kLevels) {
-                    known = known || *v == level;
-                }
-                if (!known) {
-                    return usage_error("unknown log level '" + *v +
-                                       "' (use trace, debug, info, warn, error, critical or off)");
-                }
-                options.log_level = *v;
-            } else if (arg == "--rcvbuf") {
-                auto n = parse_number<int>(*v, 4096, std::numeric_limits<int>::max() / 2);
-                if (!n) {
-                    return usage_error("--rcvbuf needs a byte count from 4096 to 1073741823, not '" + *v + "'");
-                }
-                options.receive_buffer_bytes = *n;
-            } else {
-                auto n = parse_number<std::size_t>(*v, 1, 1U << 24);
-                if (!n) {
-                    return usage_error("--queue-size needs a number from 1 to 16777216, not '" + *v + "'");
-                }
-                options.queue_capacity = *n;
-            }
-            continue;
-        }
-        return usage_error("unknown argument '" + args[i] + "'");
     }
     return options;
 }

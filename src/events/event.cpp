@@ -24,20 +24,6 @@ std::int32_t object_ifindex(const KernelObject& object) noexcept
     return std::visit([](const auto& o) { return o.ifindex; }, object);
 }
 
-std::string format_tc_handle(std::uint32_t handle)
-{
-    if (handle == kTcRoot) {
-        return "root";
-    }
-    char text[24];
-    if ((handle & 0xffffU) == 0) {
-        std::snprintf(text, sizeof text, "%x:", handle >> 16);
-    } else {
-        std::snprintf(text, sizeof text, "%x:%x", handle >> 16, handle & 0xffffU);
-    }
-    return text;
-}
-
 std::string event_type_name(const ObjectEvent& event)
 {
     std::string name(object_type_name(event.object));

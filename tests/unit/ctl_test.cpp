@@ -2,6 +2,7 @@
 #include "ctl/format.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using namespace nswatch;
 using namespace nswatch::ctl;
@@ -56,6 +57,24 @@ TEST_CASE("nswatchctl refuses bad input with exit 2 and says why", "[unit][ctl]"
     CHECK(early({"watch", ""}).status == 2);
     CHECK(early({"--help"}).status == 0);
     CHECK(early({"--version"}).text.rfind("nswatchctl ", 0) == 0);
+    // getopt_long's (glibc's) wording, one line naming the option.
+    CHECK(early({"--bogus"}).text.rfind("nswatchctl: unrecognized option '--bogus'\n", 0) == 0);
+    CHECK(early({"--json=yes"}).text.find("option '--json' doesn't allow an argument") != std::string::npos);
+    CHECK(early({"--s"}).text.find("option '--s' is ambiguous") != std::string::npos);
+    CHECK(early({"-x", "list"}).text.find("invalid option -- 'x'") != std::string::npos);
+    CHECK(early({"show", "-q", "a"}).text.find("--quiet applies to 'list' only") != std::string::npos);
+}
+
+TEST_CASE("nswatchctl list -q asks for names only; short and abbreviated options work", "[unit][ctl]")
+{
+    auto quiet = ok({"list", "-q"});
+    CHECK(quiet.command == Command::List);
+    CHECK(quiet.quiet);
+    CHECK(ok({"--quiet"}).quiet);
+    CHECK(ok({"--ses", "status"}).session_bus);
+    CHECK(ok({"--session", "--system"}).session_bus == false);
+    CHECK(early({"-h"}).text.find("--quiet") != std::string::npos);
+    CHECK_FALSE(ok({"list"}).quiet); // parsing again starts afresh
 }
 
 TEST_CASE("rates print as tc prints them", "[unit][ctl]")
@@ -69,16 +88,18 @@ TEST_CASE("rates print as tc prints them", "[unit][ctl]")
 
 TEST_CASE("JSON output escapes strings and keeps D-Bus types", "[unit][ctl]")
 {
-    CHECK(json_string("a\"b\\c\n") == "\"a\\\"b\\\\c\\n\"");
+    CHECK(json_text("a\"b\\c\n") == "\"a\\\"b\\\\c\\n\"");
+    CHECK(json_text("\x01") == "\"\\u0001\"");
+    CHECK(json_text("bad \xff byte") == "\"bad \xef\xbf\xbd byte\""); // U+FFFD, still valid JSON
     Attributes a{{"name", sdbus::Variant(std::string("v\"0"))},
                  {"mtu", sdbus::Variant(std::uint32_t{1500})},
                  {"up", sdbus::Variant(true)},
                  {"master", sdbus::Variant(std::int32_t{-1})},
                  {"rate", sdbus::Variant(std::uint64_t{125000})},
                  {"protocol", sdbus::Variant(std::uint16_t{0x0800})}};
-    CHECK(json_attributes(a) ==
+    CHECK(json_text(attributes_json(a)) ==
           R"({"master":-1,"mtu":1500,"name":"v\"0","protocol":2048,"rate":125000,"up":true})");
-    CHECK(event_json("ns1", 3, 42, "link-added", 7, {}) ==
+    CHECK(json_text(event_json("ns1", 3, 42, "link-added", 7, {})) ==
           R"({"namespace":"ns1","seq":3,"time_usec":42,"type":"link-added","ifindex":7,"attrs":{}})");
 }
 

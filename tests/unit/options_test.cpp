@@ -56,7 +56,23 @@ TEST_CASE("bad input is refused with exit 2 and a message naming the problem", "
     CHECK(early({"--rcvbuf=12x"}).status == 2);
     CHECK(early({"--queue-size=0"}).status == 2);
     CHECK(early({"--netns-dir=relative"}).status == 2);
-    CHECK(early({"--netns-dir"}).text.find("needs a value") != std::string::npos);
+    // getopt_long's (glibc's) wording, one line naming the option.
+    CHECK(early({"--netns-dir"}).text.find("option '--netns-dir' requires an argument") != std::string::npos);
+    CHECK(early({"--session=yes"}).text.find("option '--session' doesn't allow an argument") != std::string::npos);
+    CHECK(early({"stray"}).text.find("unexpected argument 'stray'") != std::string::npos);
+    CHECK(early({"-x"}).text.find("invalid option -- 'x'") != std::string::npos);
+    CHECK(early({"--frobnicate"}).text.rfind("nswatchd: unrecognized option '--frobnicate'\n", 0) == 0);
+}
+
+TEST_CASE("long options may be abbreviated while unambiguous, as in GNU tools", "[unit][options]")
+{
+    CHECK(ok({"--log=debug"}).log_level == "debug");
+    CHECK(ok({"--no-process"}).process_events == false);
+    CHECK(early({"--s"}).text.find("option '--s' is ambiguous") != std::string::npos);
+    CHECK(early({"-h"}).status == 0);
+    // Parsing again starts afresh (getopt's global state is reset).
+    CHECK(ok({"--queue-size=8"}).queue_capacity == 8);
+    CHECK(ok({}).queue_capacity == 4096);
 }
 
 TEST_CASE("every discovery source is on by default and --sources picks some", "[unit][options]")

@@ -1,3 +1,6 @@
+// Text forms of the link values in include/nswatch/link.hpp. Part of
+// nswatch-types: the C++ standard library only, shared by nswatchd and
+// nswatchctl.
 #include "nswatch/link.hpp"
 
 #include <array>
