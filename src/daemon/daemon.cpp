@@ -2,6 +2,7 @@
 
 #include "bus/enum_strings.hpp"
 #include "bus/output_gate.hpp"
+#include "bus/snapshot_replies.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/namespace_control.hpp"
 #include "daemon/namespace_registry.hpp"
@@ -66,8 +67,8 @@ std::unique_ptr<sdbus::IConnection> connect(bool session)
 }
 
 constexpr std::size_t kRequestsPerRound = 2;
-// Calls are served while at most this much of our output waits to be read
-// by the bus: a few Events signals, not a GetState reply of a big namespace.
+// GetState replies are written while at most this much of our output waits
+// to be read by the bus: a few Events signals, not a reply of a big namespace.
 constexpr std::size_t kGateLimitBytes = 64 * 1024;
 constexpr auto kGateBackoffMin = std::chrono::milliseconds(1);
 constexpr auto kGateBackoffMax = std::chrono::milliseconds(16);
@@ -264,23 +265,26 @@ struct Daemon::Impl final : NamespaceControl {
             // The rings first, then calls: what is drained now goes out
             // ahead of the next reply.
             bool more = !held && registry.drain();
-            // A bounded number of calls per round, and only while the bus
-            // has read what we sent before (OutputGate): a client calling
-            // GetState in a loop then keeps at most one reply ahead of the
-            // events, instead of a queue of them.
+            // A bounded number of calls per round. Each is cheap: GetState
+            // only begins its reply (SnapshotReplies).
             std::size_t requests = 0;
-            bool gated = false;
-            while (requests < kRequestsPerRound) {
-                if (!gate.open()) {
-                    gated = true;
-                    break;
-                }
-                if (!connection->processPendingRequest()) {
-                    break;
-                }
+            while (requests < kRequestsPerRound && connection->processPendingRequest()) {
                 ++requests;
             }
             more = more || requests == kRequestsPerRound;
+            // One slice of the oldest GetState reply, and only while the bus
+            // has read what we sent before (OutputGate): a client calling
+            // GetState in a loop then keeps at most one reply ahead of the
+            // events, instead of a queue of them, and the rings are drained
+            // between slices.
+            bool gated = false;
+            if (!held && snapshots.pending()) {
+                if (gate.open()) {
+                    more = snapshots.step() || more;
+                } else {
+                    gated = true;
+                }
+            }
             maybe_ready();
             update_status();
             hub.prepare_sleep();
@@ -290,17 +294,11 @@ struct Daemon::Impl final : NamespaceControl {
             }
             const auto bus = connection->getEventLoopPollData();
             // Held: wait until the bus can take more, not for more calls
-            // (their replies could not go out either). Gated: calls wait
+            // (their replies could not go out either). Gated: a reply waits
             // until the bus read our output, which no fd event announces:
             // look again after 1, 2, 4… 16 ms (bounded wake-ups if the bus
-            // stops reading; events do not wait for this, the hub wakes us).
-            if (held) {
-                bus_watch.set_events(POLLOUT);
-            } else if (gated) {
-                bus_watch.set_events(0);
-            } else {
-                bus_watch.set_events(bus.events);
-            }
+            // stops reading). Events and calls do not wait for this.
+            bus_watch.set_events(held ? static_cast<short>(POLLOUT) : bus.events);
             if (gated && !held) {
                 gate_timer.arm_after(gate_backoff);
                 gate_backoff = std::min(gate_backoff * 2, kGateBackoffMax);
@@ -336,6 +334,7 @@ struct Daemon::Impl final : NamespaceControl {
     Timer retry_timer;
     Timer watchdog;
     Timer stall_timer;
+    SnapshotReplies& snapshots = snapshot_replies();
     OutputGate gate;
     Timer gate_timer; // wakes the loop to look at a closed gate again
     std::chrono::milliseconds gate_backoff = kGateBackoffMin;
