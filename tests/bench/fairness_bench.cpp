@@ -138,15 +138,35 @@ double cpu_seconds(pid_t pid)
     return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-// Share of one CPU that `pids` used between two cpu_seconds() readings.
+// What the kernel's schedstat says of a process's main thread (nswatchd's
+// bus thread, dbus-daemon's only one): time waiting on a run queue while
+// runnable, and how many times it was scheduled.
+struct RunQueue {
+    double wait_ms = 0;
+    double runs = 0;
+};
+RunQueue run_queue(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+    double on_cpu_ns = 0;
+    double wait_ns = 0;
+    double runs = 0;
+    in >> on_cpu_ns >> wait_ns >> runs;
+    return {wait_ns / 1e6, runs};
+}
+
+// Between its construction and percent(): the share of one CPU that `pids`
+// used, and how long their main threads waited for a CPU.
 struct CpuWindow {
     std::vector<pid_t> pids;
     std::vector<double> start;
+    std::vector<RunQueue> queue_start;
     Clock::time_point since;
     explicit CpuWindow(std::vector<pid_t> p) : pids(std::move(p)), since(Clock::now())
     {
         for (auto pid : pids) {
             start.push_back(cpu_seconds(pid));
+            queue_start.push_back(run_queue(pid));
         }
     }
     [[nodiscard]] std::vector<double> percent() const
@@ -155,6 +175,17 @@ struct CpuWindow {
         std::vector<double> out;
         for (std::size_t i = 0; i < pids.size(); ++i) {
             out.push_back(100.0 * (cpu_seconds(pids[i]) - start[i]) / wall);
+        }
+        return out;
+    }
+    // Mean wait for a CPU per time the main thread was scheduled, ms.
+    [[nodiscard]] std::vector<double> mean_wait_ms() const
+    {
+        std::vector<double> out;
+        for (std::size_t i = 0; i < pids.size(); ++i) {
+            const auto now = run_queue(pids[i]);
+            const double runs = now.runs - queue_start[i].runs;
+            out.push_back(runs > 0 ? (now.wait_ms - queue_start[i].wait_ms) / runs : 0.0);
         }
         return out;
     }
@@ -531,6 +562,7 @@ void part_snapshots(int samples, std::vector<Row>& table)
         CpuWindow idle_cpu({daemon.pid(), bus.pid()});
         const auto baseline = measure_events(exec, recorder, b, "fb0", samples, 1300, rng);
         const auto idle_percent = idle_cpu.percent();
+        const auto idle_wait = idle_cpu.mean_wait_ms();
 
         std::vector<std::unique_ptr<SnapshotLooper>> loopers;
         for (int i = 0; i < 2; ++i) {
@@ -556,6 +588,7 @@ void part_snapshots(int samples, std::vector<Row>& table)
                                            1300 + static_cast<std::uint32_t>(samples) + 100, rng); // mtus unique
         const double loaded_s = ms(Clock::now() - loaded_start) / 1000.0;
         const auto loaded_percent = loaded_cpu.percent();
+        const auto loaded_wait = loaded_cpu.mean_wait_ms();
         std::vector<double> under_load;
         std::size_t total_calls = 0;
         for (auto& l : loopers) {
@@ -584,6 +617,9 @@ void part_snapshots(int samples, std::vector<Row>& table)
         }().c_str());
         std::printf("  CPU while sampling, %% of one CPU: nswatchd %.0f, dbus-daemon %.0f (baseline: %.0f, %.0f)\n",
                     loaded_percent[0], loaded_percent[1], idle_percent[0], idle_percent[1]);
+        std::printf("  mean wait for a CPU each time it ran, ms: nswatchd's bus thread %.2f, dbus-daemon %.2f "
+                    "(baseline: %.2f, %.2f)\n",
+                    loaded_wait[0], loaded_wait[1], idle_wait[0], idle_wait[1]);
 
         table.push_back({"1. B's Events, 2 GetState(A) loopers: p99 from `ip` exit", percentile(loaded.from_exit, 99),
                          kEventTargetMs});
