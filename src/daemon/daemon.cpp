@@ -299,9 +299,11 @@ struct Daemon::Impl final : NamespaceControl {
             // look again after 1, 2, 4… 16 ms (bounded wake-ups if the bus
             // stops reading). Events and calls do not wait for this.
             bus_watch.set_events(held ? static_cast<short>(POLLOUT) : bus.events);
-            if (gated && !held) {
-                gate_timer.arm_after(gate_backoff);
-                gate_backoff = std::min(gate_backoff * 2, kGateBackoffMax);
+            if (gated) {
+                if (!gate_timer.armed()) { // woken by something else: keep the time set
+                    gate_timer.arm_after(gate_backoff);
+                    gate_backoff = std::min(gate_backoff * 2, kGateBackoffMax);
+                }
             } else {
                 gate_timer.disarm();
                 gate_backoff = kGateBackoffMin;
