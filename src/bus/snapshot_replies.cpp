@@ -36,8 +36,9 @@ bool SnapshotReplies::step(std::size_t objects)
     }
     const auto& state = r.mirror->state();
     const std::size_t end = r.whole ? state.size() : std::min(state.size(), r.written + objects);
-    // The state has no iterator to resume from; walking the map to the
-    // slice costs little next to writing an object (5,100: ~0.05 ms).
+    // The state has no iterator to resume from: each slice walks the map
+    // from its start, which costs little next to writing the objects (a
+    // pointer step per object skipped, no serialization).
     std::size_t index = 0;
     state.for_each([&](const KernelObject& object) {
         if (index >= r.written && index < end) {
