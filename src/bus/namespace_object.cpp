@@ -1,6 +1,7 @@
 #include "bus/namespace_object.hpp"
 
 #include "bus/message_writer.hpp"
+#include "bus/snapshot_replies.hpp"
 #include "bus/enum_strings.hpp"
 #include "nswatch/dbus_names.hpp"
 
@@ -15,6 +16,7 @@ NamespaceObject::NamespaceObject(sdbus::IConnection& connection, const std::stri
 
 NamespaceObject::~NamespaceObject()
 {
+    snapshot_replies().cancel(this);
     unregisterAdaptor();
 }
 
@@ -73,17 +75,13 @@ void NamespaceObject::GetState(
                   std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>&&
     /*unused*/)
 {
-    // The reply is written here, straight from the mirror, instead of through
-    // `result` (which would need a Variant per attribute). The message being
-    // processed is the MethodCall itself (sdbus-c++ creates it as one), and
-    // dropping `result` unanswered sends nothing.
+    // The reply is written straight from the mirror instead of through
+    // `result` (which would need a Variant per attribute), a slice at a time
+    // by the bus loop (SnapshotReplies). The message being processed is the
+    // MethodCall itself (sdbus-c++ creates it as one), and dropping `result`
+    // unanswered sends nothing.
     const auto* call = static_cast<const sdbus::MethodCall*>(getObject().getCurrentlyProcessedMessage());
-    auto reply = call->createReply();
-    reply << mirror_.seq();
-    reply.openContainer(kSnapshotObjectSignature);
-    mirror_.state().for_each([&](const KernelObject& object) { write_snapshot_object(reply, object); });
-    reply.closeContainer();
-    reply.send();
+    snapshot_replies().start(*call, mirror_, this);
 }
 
 } // namespace nswatch

@@ -1,6 +1,8 @@
 #include "daemon/daemon.hpp"
 
 #include "bus/enum_strings.hpp"
+#include "bus/output_gate.hpp"
+#include "bus/snapshot_replies.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/namespace_control.hpp"
 #include "daemon/namespace_registry.hpp"
@@ -65,6 +67,11 @@ std::unique_ptr<sdbus::IConnection> connect(bool session)
 }
 
 constexpr std::size_t kRequestsPerRound = 2;
+// GetState replies are written while at most this much of our output waits
+// to be read by the bus: a few Events signals, not a reply of a big namespace.
+constexpr std::size_t kGateLimitBytes = 64 * 1024;
+constexpr auto kGateBackoffMin = std::chrono::milliseconds(1);
+constexpr auto kGateBackoffMax = std::chrono::milliseconds(16);
 // How long the bus may leave our messages unread before it is logged.
 constexpr auto kStallWarning = std::chrono::seconds(2);
 
@@ -85,7 +92,7 @@ struct Daemon::Impl final : NamespaceControl {
                     ProcessSourceOptions{options.process_events, options.process_scan_interval, host.inode,
                                          options.source_processes},
                     [this] { dirty = true; }),
-          signals(make_signalfd())
+          signals(make_signalfd()), gate(connection->getEventLoopPollData().fd, kGateLimitBytes)
     {
         // A fixed mmap threshold: glibc otherwise raises it (and the trim
         // threshold with it, to twice as much) to the size of the largest
@@ -105,6 +112,7 @@ struct Daemon::Impl final : NamespaceControl {
         });
         retry_timer = loop.add_timer([this] { registry.retry_starts(); });
         stall_timer = loop.add_timer([this] { report_stall(); });
+        gate_timer = loop.add_timer([] {});
         std::uint64_t usec = 0;
         if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
             watchdog = loop.add_timer([] { sd_notify(0, "WATCHDOG=1"); });
@@ -244,12 +252,6 @@ struct Daemon::Impl final : NamespaceControl {
     {
         reconcile_now();
         for (;;) {
-            // A bounded number of calls per round, then the rings: a client
-            // calling GetState in a loop must not hold back everyone's events.
-            std::size_t requests = 0;
-            while (requests < kRequestsPerRound && connection->processPendingRequest()) {
-                ++requests;
-            }
             // While the bus does not take what we wrote, the rings wait:
             // draining them would only grow sd-bus's queue, without bound if
             // a subscriber stopped reading (dbus-daemon counts what it queues
@@ -258,9 +260,28 @@ struct Daemon::Impl final : NamespaceControl {
             // keep reading the kernel and count what does not fit; their
             // resync ("queue-full") repairs once the bus reads again.
             const bool held = output_held();
-            bool more = requests == kRequestsPerRound;
-            if (!held) {
-                more = registry.drain() || more;
+            // The rings first, then calls: what is drained now goes out
+            // ahead of the next reply.
+            bool more = !held && registry.drain();
+            // A bounded number of calls per round. Each is cheap: GetState
+            // only begins its reply (SnapshotReplies).
+            std::size_t requests = 0;
+            while (requests < kRequestsPerRound && connection->processPendingRequest()) {
+                ++requests;
+            }
+            more = more || requests == kRequestsPerRound;
+            // One slice of the oldest GetState reply, and only while the bus
+            // has read what we sent before (OutputGate): a client calling
+            // GetState in a loop then keeps at most one reply ahead of the
+            // events, instead of a queue of them, and the rings are drained
+            // between slices.
+            bool gated = false;
+            if (!held && snapshots.pending()) {
+                if (gate.open()) {
+                    more = snapshots.step() || more;
+                } else {
+                    gated = true;
+                }
             }
             maybe_ready();
             update_status();
@@ -271,8 +292,20 @@ struct Daemon::Impl final : NamespaceControl {
             }
             const auto bus = connection->getEventLoopPollData();
             // Held: wait until the bus can take more, not for more calls
-            // (their replies could not go out either).
+            // (their replies could not go out either). Gated: a reply waits
+            // until the bus read our output, which no fd event announces:
+            // look again after 1, 2, 4… 16 ms (bounded wake-ups if the bus
+            // stops reading). Events and calls do not wait for this.
             bus_watch.set_events(held ? static_cast<short>(POLLOUT) : bus.events);
+            if (gated) {
+                if (!gate_timer.armed()) { // woken by something else: keep the time set
+                    gate_timer.arm_after(gate_backoff);
+                    gate_backoff = std::min(gate_backoff * 2, kGateBackoffMax);
+                }
+            } else {
+                gate_timer.disarm();
+                gate_backoff = kGateBackoffMin;
+            }
             loop.run_once(bus.getPollTimeout());
             hub.woke();
             if (stopping) {
@@ -301,6 +334,10 @@ struct Daemon::Impl final : NamespaceControl {
     Timer retry_timer;
     Timer watchdog;
     Timer stall_timer;
+    SnapshotReplies& snapshots = snapshot_replies();
+    OutputGate gate;
+    Timer gate_timer; // wakes the loop to look at a closed gate again
+    std::chrono::milliseconds gate_backoff = kGateBackoffMin;
     std::optional<std::chrono::steady_clock::time_point> held_since; // sd-bus has unwritten messages since
     bool stall_reported = false;
     bool stopping = false;

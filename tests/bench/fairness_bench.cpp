@@ -12,8 +12,9 @@
 //      awaited at a third client (SignalRecorder: its own connection and
 //      loop thread). Latency from just before fork() and from waitpid()'s
 //      return: p50, p99 and max, with and without the GetState loopers
-//      (baseline), and how long one GetState(A) takes at the client.
-//      Target: p99 ≤ 20 ms under the loopers.
+//      (baseline), and how long one GetState(A) takes at the client; the
+//      CPU share of nswatchd and dbus-daemon while sampling, and the load
+//      average. Target: p99 ≤ 20 ms under the loopers.
 //   2. Removing a namespace must not freeze the bus thread. A client calls
 //      org.freedesktop.DBus.Peer.Ping on the daemon (answered by its bus
 //      thread) every 2 ms and records the time between consecutive answers
@@ -38,7 +39,8 @@
 // puts each figure beside its target. Everything made is undone, also on
 // failure or SIGINT/SIGTERM (namespaces and mounts removed, client threads
 // joined, daemon and bus stopped).
-// Run: sudo build/tests/fairness-bench [SAMPLES [CHURN]]   (default 200 20)
+// Run: sudo build/tests/fairness-bench [SAMPLES [CHURN]]   (default 200 20;
+// 0 skips a part: `fairness-bench 200 0` runs part 1 only)
 #include "integration/harness.hpp"
 
 #include "nswatch/dbus_names.hpp"
@@ -58,9 +60,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -117,6 +121,75 @@ double maximum(const std::vector<double>& v)
 {
     return v.empty() ? std::numeric_limits<double>::quiet_NaN() : *std::max_element(v.begin(), v.end());
 }
+
+// CPU time (user + system) a process has used so far, in seconds.
+double cpu_seconds(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2)); // from field 3 (state) on
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i >= 14) {
+            ticks += std::stod(field); // utime, stime
+        }
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// What the kernel's schedstat says of a process's main thread (nswatchd's
+// bus thread, dbus-daemon's only one): time waiting on a run queue while
+// runnable, and how many times it was scheduled.
+struct RunQueue {
+    double wait_ms = 0;
+    double runs = 0;
+};
+RunQueue run_queue(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+    double on_cpu_ns = 0;
+    double wait_ns = 0;
+    double runs = 0;
+    in >> on_cpu_ns >> wait_ns >> runs;
+    return {wait_ns / 1e6, runs};
+}
+
+// Between its construction and percent(): the share of one CPU that `pids`
+// used, and how long their main threads waited for a CPU.
+struct CpuWindow {
+    std::vector<pid_t> pids;
+    std::vector<double> start;
+    std::vector<RunQueue> queue_start;
+    Clock::time_point since;
+    explicit CpuWindow(std::vector<pid_t> p) : pids(std::move(p)), since(Clock::now())
+    {
+        for (auto pid : pids) {
+            start.push_back(cpu_seconds(pid));
+            queue_start.push_back(run_queue(pid));
+        }
+    }
+    [[nodiscard]] std::vector<double> percent() const
+    {
+        const double wall = ms(Clock::now() - since) / 1000.0;
+        std::vector<double> out;
+        for (std::size_t i = 0; i < pids.size(); ++i) {
+            out.push_back(100.0 * (cpu_seconds(pids[i]) - start[i]) / wall);
+        }
+        return out;
+    }
+    // Mean wait for a CPU per time the main thread was scheduled, ms.
+    [[nodiscard]] std::vector<double> mean_wait_ms() const
+    {
+        std::vector<double> out;
+        for (std::size_t i = 0; i < pids.size(); ++i) {
+            const auto now = run_queue(pids[i]);
+            const double runs = now.runs - queue_start[i].runs;
+            out.push_back(runs > 0 ? (now.wait_ms - queue_start[i].wait_ms) / runs : 0.0);
+        }
+        return out;
+    }
+};
 
 std::string errno_text(const std::string& what, int err)
 {
@@ -486,7 +559,10 @@ void part_snapshots(int samples, std::vector<Row>& table)
         std::printf("  GetState(A) alone at the client: n=%zu p50 %.2f ms, max %.2f ms\n", alone.size(),
                     percentile(alone, 50), maximum(alone));
 
+        CpuWindow idle_cpu({daemon.pid(), bus.pid()});
         const auto baseline = measure_events(exec, recorder, b, "fb0", samples, 1300, rng);
+        const auto idle_percent = idle_cpu.percent();
+        const auto idle_wait = idle_cpu.mean_wait_ms();
 
         std::vector<std::unique_ptr<SnapshotLooper>> loopers;
         for (int i = 0; i < 2; ++i) {
@@ -507,9 +583,12 @@ void part_snapshots(int samples, std::vector<Row>& table)
             std::this_thread::sleep_for(10ms);
         }
         const auto loaded_start = Clock::now();
+        CpuWindow loaded_cpu({daemon.pid(), bus.pid()});
         const auto loaded = measure_events(exec, recorder, b, "fb0", samples,
                                            1300 + static_cast<std::uint32_t>(samples) + 100, rng); // mtus unique
         const double loaded_s = ms(Clock::now() - loaded_start) / 1000.0;
+        const auto loaded_percent = loaded_cpu.percent();
+        const auto loaded_wait = loaded_cpu.mean_wait_ms();
         std::vector<double> under_load;
         std::size_t total_calls = 0;
         for (auto& l : loopers) {
@@ -526,6 +605,21 @@ void part_snapshots(int samples, std::vector<Row>& table)
                     percentile(under_load, 99), maximum(under_load));
         print_latency("baseline (no loopers)", baseline);
         print_latency("with 2 GetState(A) loopers", loaded);
+        // Where the time can go: a process near 100% of one CPU serves
+        // everything in its queue late (dbus-daemon is single-threaded); on
+        // a shared machine, the load average says how long a runnable
+        // process waits for a CPU.
+        std::printf("  load average at the end: %s", [] {
+            std::ifstream in("/proc/loadavg");
+            std::string line;
+            std::getline(in, line);
+            return line + "\n";
+        }().c_str());
+        std::printf("  CPU while sampling, %% of one CPU: nswatchd %.0f, dbus-daemon %.0f (baseline: %.0f, %.0f)\n",
+                    loaded_percent[0], loaded_percent[1], idle_percent[0], idle_percent[1]);
+        std::printf("  mean wait for a CPU each time it ran, ms: nswatchd's bus thread %.2f, dbus-daemon %.2f "
+                    "(baseline: %.2f, %.2f)\n",
+                    loaded_wait[0], loaded_wait[1], idle_wait[0], idle_wait[1]);
 
         table.push_back({"1. B's Events, 2 GetState(A) loopers: p99 from `ip` exit", percentile(loaded.from_exit, 99),
                          kEventTargetMs});
@@ -925,8 +1019,12 @@ int main(int argc, char** argv)
 
     std::vector<Row> table;
     try {
-        part_snapshots(samples, table);
-        part_removal(churn, table);
+        if (samples > 0) {
+            part_snapshots(samples, table);
+        }
+        if (churn > 0) {
+            part_removal(churn, table);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "fairness-bench: %s\n", e.what());
         if (!table.empty()) {

@@ -59,6 +59,7 @@ public:
     PrivateBus& operator=(const PrivateBus&) = delete;
     ~PrivateBus();
     [[nodiscard]] const std::string& address() const { return address_; }
+    [[nodiscard]] pid_t pid() const { return pid_; }
     // SIGKILL, reaped: every connection to it breaks at once.
     void kill();
     // A new dbus-daemon with the same configuration at the same address.
