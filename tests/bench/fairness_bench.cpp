@@ -489,6 +489,7 @@ void part_snapshots(int samples, std::vector<Row>& table)
         const auto baseline = measure_events(exec, recorder, b, "fb0", samples, 1300, rng);
 
         std::vector<std::unique_ptr<SnapshotLooper>> loopers;
+        loopers.reserve(2);
         for (int i = 0; i < 2; ++i) {
             loopers.push_back(std::make_unique<SnapshotLooper>(bus.address(), a_path));
         }
