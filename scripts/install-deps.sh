@@ -15,6 +15,9 @@ PACKAGES=(
   # fuzzing (tests/fuzz: libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev
   libbenchmark-dev
+  # house style (scripts/lint.sh, scripts/format.sh): version 14, which
+  # .clang-format and .clang-tidy were tuned with
+  clang-format-14 clang-tidy-14
   dbus dbus-daemon
   iproute2
   jq

@@ -6,7 +6,7 @@
 # nothing failed.
 #
 # Build variants (NSWATCH_CI_VARIANTS, space-separated; default "debug", and
-# "debug release fuzz" when CI=true; asan and tsan on request: on this 2-core
+# "debug release fuzz lint" when CI=true; asan and tsan on request: on this 2-core
 # VM each sanitizer build alone took over 15 minutes, which would push CI past
 # its time budget):
 #   debug    ./build          -Dwerror=true; every suite (unit, integration, system)
@@ -15,6 +15,10 @@
 #   tsan     ./build-tsan     TSan; unit and integration
 #   fuzz     ./build-fuzz     clang, libFuzzer+ASan+UBSan: each target in
 #                             tests/fuzz for NSWATCH_FUZZ_SECONDS (default 30)
+#   lint     ./build          (the debug build's compile database) no tests:
+#                             scripts/lint.sh's clang-format and clang-tidy
+#                             checks, one result each ("lint: clang-format",
+#                             "lint: clang-tidy")
 # Arguments go to every `meson test` (e.g. --suite unit, --no-suite system);
 # without them the non-debug variants run the unit and integration suites.
 # A sanitizer report from any process (test, nswatchd, nswatchctl) fails the
@@ -31,7 +35,7 @@ top=$PWD
 if [[ -n "${NSWATCH_CI_VARIANTS:-}" ]]; then
   read -r -a variants <<<"$NSWATCH_CI_VARIANTS"
 elif [[ "${CI:-}" == true ]]; then
-  variants=(debug release fuzz)
+  variants=(debug release fuzz lint)
 else
   variants=(debug)
 fi
@@ -93,8 +97,13 @@ for variant in "${variants[@]}"; do
       suites=(--suite fuzz)
       read -r -a targets <<<"$(sed -n "s/^  '\(fuzz_[a-z_]*\)' : .*/\1/p" tests/fuzz/meson.build | tr '\n' ' ')"
       ;;
+    lint)
+      # Same directory and options as debug: after a debug run nothing is
+      # rebuilt; alone, only the generated D-Bus headers are (lint.sh).
+      dir=build
+      ;;
     *)
-      echo "test.sh: unknown variant '$variant' (debug, release, asan, tsan, fuzz)" >&2
+      echo "test.sh: unknown variant '$variant' (debug, release, asan, tsan, fuzz, lint)" >&2
       exit 2
       ;;
   esac
@@ -117,6 +126,28 @@ for variant in "${variants[@]}"; do
       )
       ;;
   esac
+
+  if [[ "$variant" == lint ]]; then
+    # Two checks of the sources, one result each; no meson test.
+    if [[ ! -f "$dir/build.ninja" ]] && ! meson setup "$dir" "${options[@]}" >/dev/null; then
+      echo "ci: lint setup FAILED" >&2
+      add_result "lint: setup" FAIL
+      status=1
+      continue
+    fi
+    for check in clang-format clang-tidy; do
+      started=$(date +%s)
+      if ./scripts/lint.sh "${check#clang-}" "$dir"; then
+        add_result "lint: $check" OK
+      else
+        echo "ci: lint: $check FAILED" >&2
+        add_result "lint: $check" FAIL
+        status=1
+      fi
+      echo "ci: lint: $check took $(seconds_since "$started") s"
+    done
+    continue
+  fi
 
   started=$(date +%s)
   if [[ -f "$dir/build.ninja" ]]; then

@@ -114,7 +114,7 @@ private:
             }
             if (seq != f.seq + 1) {
                 std::fprintf(stderr, "nswatchctl: %s: events %llu..%llu are missing\n", name.c_str(),
-                             static_cast<unsigned long long>(f.seq + 1), static_cast<unsigned long long>(seq - 1));
+                             static_cast<unsigned long long>(f.seq) + 1, static_cast<unsigned long long>(seq) - 1);
             }
             f.seq = seq;
             print(name, seq, e.get<1>(), e.get<2>(), e.get<3>(), e.get<4>());

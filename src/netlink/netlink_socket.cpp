@@ -35,7 +35,7 @@ int NetlinkSocket::fd() const noexcept
 
 namespace {
 
-constexpr std::size_t kReceiveBufferBytes = 64 * 1024;
+constexpr std::size_t kReceiveBufferBytes = std::size_t{64} * 1024;
 #ifdef SO_NETNS_COOKIE
 constexpr int kSoNetnsCookie = SO_NETNS_COOKIE;
 #else

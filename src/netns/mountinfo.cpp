@@ -246,6 +246,7 @@ std::vector<NsfsMount> parse_nsfs_mounts(std::string_view mountinfo)
     }
     std::sort(chosen.begin(), chosen.end()); // input order
     std::vector<NsfsMount> out;
+    out.reserve(chosen.size());
     for (std::size_t index : chosen) {
         out.push_back({mounts[index].point, mounts[index].net_inode});
     }
@@ -258,7 +259,7 @@ std::string read_mountinfo(int fd)
     // listing; offset 0 starts a fresh one. A table that changes between
     // reads may come out torn; the caller re-reads on the next POLLPRI.
     std::string out;
-    constexpr std::size_t kChunk = 64 * 1024;
+    constexpr std::size_t kChunk = std::size_t{64} * 1024;
     for (;;) {
         const std::size_t used = out.size();
         out.resize(used + kChunk);

@@ -99,7 +99,7 @@ std::optional<std::string> read_small_file(const std::string& path)
     }
     std::string out;
     std::array<char, 4096> buf{};
-    while (out.size() < 64 * 1024) { // a cgroup file is a few lines
+    while (out.size() < std::size_t{64} * 1024) { // a cgroup file is a few lines
         const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
         if (n < 0) {
             return std::nullopt;

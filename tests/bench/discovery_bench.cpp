@@ -252,6 +252,7 @@ private:
 std::vector<char*> c_argv(std::vector<std::string>& args)
 {
     std::vector<char*> out;
+    out.reserve(args.size() + 1);
     for (auto& a : args) {
         out.push_back(a.data());
     }
@@ -578,9 +579,7 @@ bool is_removed(const ReceivedSignal& s, const std::string& name, Clock::time_po
     return s.member == "NamespaceRemoved" && s.name == name && s.received >= after;
 }
 
-} // namespace
-
-int main(int argc, char** argv)
+int run(int argc, char** argv)
 {
     const int n = argc > 1 ? std::atoi(argv[1]) : 50;
     if (n < 1) {
@@ -802,4 +801,18 @@ int main(int argc, char** argv)
         return 1; // Cleanup and the monitor undo everything on the way out
     }
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    // What fails before the measurement starts (the bus, the daemon, the
+    // process-events connector) ends with its message, not std::terminate.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "discovery-bench: %s\n", e.what());
+        return 1;
+    }
 }

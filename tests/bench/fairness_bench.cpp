@@ -565,6 +565,7 @@ void part_snapshots(int samples, std::vector<Row>& table)
         const auto idle_wait = idle_cpu.mean_wait_ms();
 
         std::vector<std::unique_ptr<SnapshotLooper>> loopers;
+        loopers.reserve(2);
         for (int i = 0; i < 2; ++i) {
             loopers.push_back(std::make_unique<SnapshotLooper>(bus.address(), a_path));
         }

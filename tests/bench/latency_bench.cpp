@@ -31,6 +31,7 @@ void report(const char* what, std::vector<Sample> samples)
 {
     auto column = [&](auto pick) {
         std::vector<double> v;
+        v.reserve(samples.size());
         for (const auto& s : samples) {
             v.push_back(pick(s));
         }

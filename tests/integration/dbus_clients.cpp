@@ -96,6 +96,7 @@ std::vector<NamespaceRow> Caller::list_namespaces()
     std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> rows;
     proxy->callMethod("ListNamespaces").onInterface(dbus::kManagerInterface).storeResultsTo(rows);
     std::vector<NamespaceRow> out;
+    out.reserve(rows.size());
     for (auto& r : rows) {
         out.push_back({r.get<0>(), r.get<1>(), r.get<2>(), r.get<3>()});
     }

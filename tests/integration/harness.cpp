@@ -60,6 +60,7 @@ std::optional<int> wait_child(pid_t pid, std::chrono::milliseconds timeout)
 std::vector<char*> c_strings(std::vector<std::string>& strings)
 {
     std::vector<char*> out;
+    out.reserve(strings.size() + 1);
     for (auto& s : strings) {
         out.push_back(s.data());
     }
@@ -220,7 +221,7 @@ PrivateBus::~PrivateBus()
 }
 
 DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args,
-                             std::vector<std::string> extra_env, int mount_namespace_fd)
+                             const std::vector<std::string>& extra_env, int mount_namespace_fd)
 {
     const std::string binary = setting("NSWATCHD", NSWATCH_DEFAULT_NSWATCHD);
     const std::string notify_path = dir_.path() + "/notify";
@@ -260,6 +261,7 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> ext
         vars[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
     std::vector<std::string> env;
+    env.reserve(vars.size());
     for (const auto& [key, value] : vars) {
         env.push_back(key + "=" + value);
     }

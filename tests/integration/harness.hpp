@@ -80,7 +80,7 @@ public:
     // In a new mount namespace, or in the one `mount_namespace_fd` (an open
     // /proc/PID/ns/mnt) names: a restarted daemon finds its predecessor's /run.
     explicit DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args = {},
-                           std::vector<std::string> extra_env = {}, int mount_namespace_fd = -1);
+                           const std::vector<std::string>& extra_env = {}, int mount_namespace_fd = -1);
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;
     ~DaemonProcess();

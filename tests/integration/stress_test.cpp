@@ -129,11 +129,12 @@ std::multiset<std::string> burst(const std::vector<std::string>& args, const cha
                 "/qdiscs");
     const auto burst_done = Clock::now();
 
-    const auto ip_links = [&] {
+    // &ns = ns: clang 14 (clang-tidy) cannot capture a structured binding.
+    const auto ip_links = [&, &ns = ns] {
         return rows(f.daemon.sh("ip -n " + ns + " -j link show | jq -r '.[] | \"\\(.ifindex) \\(.ifname) \\(if "
                                 "(.flags | index(\"UP\")) then \"up\" else \"down\" end)\"'"));
     };
-    const auto tc_qdiscs = [&] {
+    const auto tc_qdiscs = [&, &ns = ns] {
         return rows(f.daemon.sh("tc -n " + ns + " -j qdisc show | jq -r '.[] | \"\\(.dev) \\(.kind) \\(.handle) "
                                 "\\(if .root then \"root\" else .parent end)\"'"));
     };

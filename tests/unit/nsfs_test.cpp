@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 TEST_CASE("files that are not nsfs mounts are not namespaces", "[unit][netns]")
 {
     test::TempDir tmp;
-    std::ofstream(tmp.path() + "/pending"); // what `ip netns add` creates before its bind mount
+    std::ofstream(tmp.path() + "/pending").close(); // what `ip netns add` creates before its bind mount
     fs::create_directory(tmp.path() + "/subdir");
     CHECK_FALSE(nsfs_inode(tmp.path() + "/pending"));
     CHECK_FALSE(nsfs_inode(tmp.path() + "/subdir"));

@@ -213,7 +213,7 @@ TEST_CASE("random corruption of datagrams never reads out of bounds", "[unit][pr
     for (int round = 0; round < 20000; ++round) {
         Bytes bytes = base;
         bytes.resize(rng() % (base.size() + 1));
-        for (int flips = rng() % 4; flips >= 0 && !bytes.empty(); --flips) {
+        for (auto flips = static_cast<int>(rng() % 4); flips >= 0 && !bytes.empty(); --flips) {
             bytes[rng() % bytes.size()] = static_cast<std::byte>(rng());
         }
         CHECK(parse_proc_events(bytes).size() <= 3);

@@ -126,7 +126,7 @@ TEST_CASE("garbage cgroup text gives empty results and never crashes", "[unit][p
     std::mt19937 rng(7);
     for (int round = 0; round < 20000; ++round) {
         std::string text = "0::/";
-        for (int n = rng() % 200; n > 0; --n) {
+        for (auto n = static_cast<int>(rng() % 200); n > 0; --n) {
             text += alphabet[rng() % alphabet.size()];
         }
         const CgroupInfo info = parse_cgroup(text);
@@ -191,7 +191,7 @@ TEST_CASE("scanning /proc finds the own namespace, and skips the given pid", "[u
 TEST_CASE("scanning maps each namespace to its smallest pid", "[unit][procinfo]")
 {
     test::TempDir tmp;
-    const std::string root = tmp.path();
+    const std::string& root = tmp.path();
     fake_process(root, "7", "net:[42]");
     fake_process(root, "1", "net:[42]");
     fake_process(root, "30", "net:[42]");

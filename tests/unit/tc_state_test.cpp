@@ -50,6 +50,7 @@ NamespaceState tree()
 std::vector<std::string> types(const std::vector<ObjectEvent>& events)
 {
     std::vector<std::string> out;
+    out.reserve(events.size());
     for (const auto& e : events) {
         out.push_back(event_type_name(e));
     }
