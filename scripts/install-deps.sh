@@ -10,6 +10,8 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libsystemd-dev
   catch2
+  # fuzzing (tests/fuzz: libFuzzer comes with clang's runtime)
+  clang libclang-rt-14-dev
   libbenchmark-dev
   dbus dbus-daemon
   iproute2

@@ -6,11 +6,15 @@
 # nothing failed.
 #
 # Build variants (NSWATCH_CI_VARIANTS, space-separated; default "debug", and
-# all four when CI=true):
+# "debug release fuzz" when CI=true; asan and tsan on request: on this 2-core
+# VM each sanitizer build alone took over 15 minutes, which would push CI past
+# its time budget):
 #   debug    ./build          -Dwerror=true; every suite (unit, integration, system)
 #   release  ./build-release  --buildtype=release -Dwerror=true; unit and integration
 #   asan     ./build-asan     ASan+UBSan (with LeakSanitizer); unit and integration
 #   tsan     ./build-tsan     TSan; unit and integration
+#   fuzz     ./build-fuzz     clang, libFuzzer+ASan+UBSan: each target in
+#                             tests/fuzz for NSWATCH_FUZZ_SECONDS (default 30)
 # Arguments go to every `meson test` (e.g. --suite unit, --no-suite system);
 # without them the non-debug variants run the unit and integration suites.
 # A sanitizer report from any process (test, nswatchd, nswatchctl) fails the
@@ -27,7 +31,7 @@ top=$PWD
 if [[ -n "${NSWATCH_CI_VARIANTS:-}" ]]; then
   read -r -a variants <<<"$NSWATCH_CI_VARIANTS"
 elif [[ "${CI:-}" == true ]]; then
-  variants=(debug release asan tsan)
+  variants=(debug release fuzz)
 else
   variants=(debug)
 fi
@@ -50,6 +54,8 @@ for variant in "${variants[@]}"; do
   options=(-Dwerror=true)
   suites=(--suite unit --suite integration)
   env_vars=()
+  setup_env=()
+  targets=() # meson compile targets; empty: everything
   timeout_factor=1
   case "$variant" in
     debug)
@@ -83,8 +89,15 @@ for variant in "${variants[@]}"; do
       suites+=(--no-suite connector)
       timeout_factor=3
       ;;
+    fuzz)
+      dir=build-fuzz
+      setup_env=(CC=clang CXX=clang++)
+      options=(-Dfuzzers=true -Dfuzz_seconds="${NSWATCH_FUZZ_SECONDS:-30}")
+      suites=(--suite fuzz)
+      read -r -a targets <<<"$(sed -n "s/^  '\(fuzz_[a-z_]*\)' : .*/\1/p" tests/fuzz/meson.build | tr '\n' ' ')"
+      ;;
     *)
-      echo "test.sh: unknown variant '$variant' (debug, release, asan, tsan)" >&2
+      echo "test.sh: unknown variant '$variant' (debug, release, asan, tsan, fuzz)" >&2
       exit 2
       ;;
   esac
@@ -114,14 +127,14 @@ for variant in "${variants[@]}"; do
   else
     configure=(meson setup "$dir" "${options[@]}")
   fi
-  if ! setup_log=$("${configure[@]}" 2>&1); then
+  if ! setup_log=$(env "${setup_env[@]}" "${configure[@]}" 2>&1); then
     echo "ci: $variant setup FAILED:" >&2
     echo "$setup_log" >&2
     add_result "$variant: setup" FAIL
     status=1
     continue
   fi
-  if ! meson compile -C "$dir" >"$dir/compile.log" 2>&1; then
+  if ! meson compile -C "$dir" "${targets[@]}" >"$dir/compile.log" 2>&1; then
     echo "ci: $variant build FAILED:" >&2
     grep -E -B2 -A20 'error|FAILED' "$dir/compile.log" | head -200 >&2 || tail -100 "$dir/compile.log" >&2
     add_result "$variant: build" FAIL

@@ -1,10 +1,10 @@
 #pragma once
-// Plain values → D-Bus values of the contract (a{sv} attribute maps).
-#include "events/event.hpp"
-#include "events/namespace_mirror.hpp"
-
+// The contract's D-Bus value types, for clients (nswatchctl, tests) that
+// read events and snapshots. The daemon writes them without these types
+// (message_writer.hpp: no sdbus::Variant per attribute).
 #include <sdbus-c++/Types.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -15,9 +15,5 @@ using Attributes = std::map<std::string, sdbus::Variant>;
 using DbusEvent = sdbus::Struct<std::uint64_t, std::uint64_t, std::string, std::int32_t, Attributes>;
 // (s type, i ifindex, a{sv} attrs)
 using DbusObject = sdbus::Struct<std::string, std::int32_t, Attributes>;
-
-Attributes to_attributes(const KernelObject& object);
-DbusEvent to_dbus(const SequencedEvent& event);
-DbusObject to_dbus(const KernelObject& object);
 
 } // namespace nswatch

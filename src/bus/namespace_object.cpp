@@ -1,6 +1,6 @@
 #include "bus/namespace_object.hpp"
 
-#include "bus/attributes.hpp"
+#include "bus/message_writer.hpp"
 #include "bus/enum_strings.hpp"
 #include "nswatch/dbus_names.hpp"
 
@@ -33,12 +33,14 @@ void NamespaceObject::publish_events(const std::vector<SequencedEvent>& events)
     if (events.empty()) {
         return;
     }
-    std::vector<DbusEvent> out;
-    out.reserve(events.size());
+    auto signal = getObject().createSignal(dbus::kNamespaceInterface, "Events");
+    signal << status_.identity.name;
+    signal.openContainer(kEventSignature);
     for (const auto& event : events) {
-        out.push_back(to_dbus(event));
+        write_event(signal, event);
     }
-    emitEvents(status_.identity.name, out);
+    signal.closeContainer();
+    getObject().emitSignal(signal);
 }
 
 void NamespaceObject::publish_resynced(ResyncReason reason)
@@ -66,14 +68,22 @@ std::string NamespaceObject::State()
     return state_string(status_.state);
 }
 
-std::tuple<std::uint64_t, std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>
-NamespaceObject::GetState()
+void NamespaceObject::GetState(
+    sdbus::Result<std::uint64_t,
+                  std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>&&
+    /*unused*/)
 {
-    std::vector<DbusObject> objects;
-    const auto& state = mirror_.state();
-    objects.reserve(state.size());
-    state.for_each([&](const KernelObject& object) { objects.push_back(to_dbus(object)); });
-    return {mirror_.seq(), std::move(objects)};
+    // The reply is written here, straight from the mirror, instead of through
+    // `result` (which would need a Variant per attribute). The message being
+    // processed is the MethodCall itself (sdbus-c++ creates it as one), and
+    // dropping `result` unanswered sends nothing.
+    const auto* call = static_cast<const sdbus::MethodCall*>(getObject().getCurrentlyProcessedMessage());
+    auto reply = call->createReply();
+    reply << mirror_.seq();
+    reply.openContainer(kSnapshotObjectSignature);
+    mirror_.state().for_each([&](const KernelObject& object) { write_snapshot_object(reply, object); });
+    reply.closeContainer();
+    reply.send();
 }
 
 } // namespace nswatch

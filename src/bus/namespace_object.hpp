@@ -39,8 +39,9 @@ public:
     void publish_holder_changed();
 
 private:
-    std::tuple<std::uint64_t, std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>
-    GetState() override;
+    void GetState(sdbus::Result<std::uint64_t, std::vector<sdbus::Struct<std::string, std::int32_t,
+                                                                          std::map<std::string, sdbus::Variant>>>>&&
+                      result) override;
     std::string Name() override { return status_.identity.name; }
     std::string Source() override;
     std::uint64_t Inode() override { return status_.identity.inode; }

@@ -13,18 +13,28 @@ namespace nswatch::ctl {
 void run_list(sdbus::IConnection& connection, bool json)
 {
     ManagerProxy manager(connection);
-    Table table({"NAME", "SOURCE", "INODE", "STATE", "PATH"});
+    Table table({"NAME", "SOURCE", "INODE", "STATE", "PATH", "HOLDER", "UNIT", "CONTAINER"});
     for (const auto& row : manager.ListNamespaces()) {
         NamespaceProxy ns(connection, row.get<1>());
         const auto state = ns.State();
         const auto path = ns.Path();
+        const auto pid = ns.HolderPid();
+        const auto command = ns.HolderCommand();
+        const auto unit = ns.Unit();
+        const auto container = ns.Container();
         if (json) {
-            std::printf("{\"name\":%s,\"object\":%s,\"source\":%s,\"inode\":%llu,\"state\":%s,\"path\":%s}\n",
+            std::printf("{\"name\":%s,\"object\":%s,\"source\":%s,\"inode\":%llu,\"cookie\":%llu,\"state\":%s,"
+                        "\"state_reason\":%s,\"path\":%s,\"holder_pid\":%u,\"holder_command\":%s,\"unit\":%s,"
+                        "\"container\":%s}\n",
                         json_string(row.get<0>()).c_str(), json_string(row.get<1>()).c_str(),
                         json_string(row.get<2>()).c_str(), static_cast<unsigned long long>(row.get<3>()),
-                        json_string(state).c_str(), json_string(path).c_str());
+                        static_cast<unsigned long long>(ns.Cookie()), json_string(state).c_str(),
+                        json_string(ns.StateReason()).c_str(), json_string(path).c_str(), pid,
+                        json_string(command).c_str(), json_string(unit).c_str(), json_string(container).c_str());
         } else {
-            table.add({row.get<0>(), row.get<2>(), std::to_string(row.get<3>()), state, path});
+            table.add({row.get<0>(), row.get<2>(), std::to_string(row.get<3>()), state, path,
+                       pid == 0 ? "-" : std::to_string(pid) + "/" + command, unit.empty() ? "-" : unit,
+                       container.empty() ? "-" : container.substr(0, 12)});
         }
     }
     if (!json) {

@@ -3,6 +3,7 @@
 #include "bus/enum_strings.hpp"
 #include "bus/object_path.hpp"
 #include "netns/mount_naming.hpp"
+#include "netns/nsfs.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -28,9 +29,13 @@ NamespaceRegistry::NamespaceRegistry(sdbus::IConnection& connection, EventHub& h
 
 NamespaceRegistry::~NamespaceRegistry()
 {
+    // The reaper stops and joins them in order; wait for the last.
     for (auto& [name, entry] : entries_) {
-        entry->worker.reset(); // join every worker before any channel goes
+        if (entry->worker) {
+            reaper_.dispose(std::move(entry->worker));
+        }
     }
+    reaper_.drain();
 }
 
 void NamespaceRegistry::apply(const ReconcilePlan& plan)
@@ -61,8 +66,25 @@ void NamespaceRegistry::apply(const ReconcilePlan& plan)
 
 void NamespaceRegistry::add(const NamespaceIdentity& identity)
 {
-    // Nothing is opened here: the worker opens the namespace once, briefly,
-    // to make its socket (an open file would pin a mount: umount fails).
+    // A mount is not opened here: the worker opens it once, briefly, to make
+    // its socket (an open file would pin the mount: umount fails). A /proc
+    // path is opened now: its process may leave or exit before the worker
+    // runs (a namespace seen for a moment, e.g. `ip netns add` between its
+    // unshare and its mount), and then there is nothing to monitor.
+    UniqueFd opened;
+    if (identity.source == SourceKind::Process ||
+        (identity.source == SourceKind::Watch && identity.path.starts_with("/proc/"))) {
+        try {
+            auto ns = open_net_namespace(identity.path);
+            if (ns.inode != identity.inode) {
+                throw NamespaceFileError(identity.path + " left the namespace");
+            }
+            opened = std::move(ns.fd);
+        } catch (const NamespaceFileError& e) {
+            spdlog::debug("not monitoring {}: {} (its holder is gone)", identity.name, e.what());
+            return; // the process source learns of it at its next look
+        }
+    }
     auto entry = std::make_unique<Entry>();
     entry->status.identity = identity;
     entry->object_path = namespace_object_path(identity.name);
@@ -73,15 +95,16 @@ void NamespaceRegistry::add(const NamespaceIdentity& identity)
     Entry& added = *entry;
     entries_[identity.name] = std::move(entry);
     ++unstarted_;
-    start_worker(added);
+    start_worker(added, std::move(opened));
 }
 
-void NamespaceRegistry::start_worker(Entry& entry)
+void NamespaceRegistry::start_worker(Entry& entry, UniqueFd opened)
 {
     const auto& identity = entry.status.identity;
     try {
         if (!entry.channel) {
             entry.channel = std::make_shared<WorkerChannel>(options_.queue_capacity, identity.path);
+            entry.channel->set_opened(std::move(opened));
         }
         WorkerOptions worker_options = options_.worker;
         worker_options.inject_failure_once = identity.name == options_.inject_failure_in;
@@ -117,7 +140,7 @@ void NamespaceRegistry::remove(const std::string& name)
     }
     Entry& entry = *it->second;
     if (entry.worker) {
-        entry.worker.reset(); // closes the namespace's sockets before we announce anything
+        reaper_.dispose(std::move(entry.worker)); // stopped and joined off the bus thread
     } else {
         --unstarted_;
     }

@@ -4,13 +4,15 @@
 // Threading: bus thread only. It starts and stops workers, drains their
 // rings, keeps each namespace's mirror and status and publishes on D-Bus.
 // Ownership: owns one Entry per namespace: status, channel, worker, mirror
-// and (once the worker reported) the D-Bus object. Removing an entry joins
-// its worker first, so its sockets are closed before the namespace is
-// announced gone.
+// and (once the worker reported) the D-Bus object. Removing an entry hands
+// its worker to the WorkerReaper, which stops and joins it off the bus
+// thread (a worker mid-dump needs a moment): the socket closes within
+// milliseconds of NamespaceRemoved, and the bus thread never waits.
 #include "bus/manager_object.hpp"
 #include "bus/namespace_object.hpp"
 #include "daemon/namespace_control.hpp"
 #include "daemon/namespace_status.hpp"
+#include "daemon/worker_reaper.hpp"
 #include "events/event_hub.hpp"
 #include "events/namespace_mirror.hpp"
 #include "events/worker_channel.hpp"
@@ -86,7 +88,8 @@ private:
     struct Entry;
 
     void add(const NamespaceIdentity& identity);
-    void start_worker(Entry& entry);
+    // `opened`: the namespace fd for the worker's first open, if any.
+    void start_worker(Entry& entry, UniqueFd opened = {});
     void remove(const std::string& name);
     bool drain_entry(Entry& entry);
     void on_snapshot(Entry& entry, const StateSnapshot& snapshot, std::vector<SequencedEvent>& batch);
@@ -98,6 +101,7 @@ private:
     sdbus::IConnection& connection_;
     EventHub& hub_;
     RegistryOptions options_;
+    WorkerReaper reaper_; // destroyed after entries_: joins the workers removed last
     ManagerObject manager_;
     std::map<std::string, std::unique_ptr<Entry>> entries_;
     std::map<std::string, NamespaceIdentity> identities_;

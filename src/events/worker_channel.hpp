@@ -7,6 +7,7 @@
 #include "events/event.hpp"
 #include "events/spsc_ring.hpp"
 #include "util/event_fd.hpp"
+#include "util/unique_fd.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -30,6 +31,20 @@ struct WorkerChannel {
     {
         const std::lock_guard lock(path_mutex_);
         return open_path_;
+    }
+
+    // A namespace fd the bus thread already opened (a process-held or
+    // watched namespace: its /proc path may vanish before the worker runs,
+    // and opening it pins no mount). Taken by the worker's first open.
+    void set_opened(UniqueFd fd)
+    {
+        const std::lock_guard lock(path_mutex_);
+        opened_ = std::move(fd);
+    }
+    [[nodiscard]] UniqueFd take_opened()
+    {
+        const std::lock_guard lock(path_mutex_);
+        return std::move(opened_);
     }
 
     SpscRing<WorkerMessage> ring;
@@ -57,6 +72,7 @@ struct WorkerChannel {
 private:
     mutable std::mutex path_mutex_;
     std::string open_path_;
+    UniqueFd opened_;
 };
 
 } // namespace nswatch

@@ -72,17 +72,22 @@ NamespaceWorker::~NamespaceWorker()
     thread_.join();
 }
 
-NetlinkSocket NamespaceWorker::open_socket() const
+NetlinkSocket NamespaceWorker::open_socket(bool initial) const
 {
     // Read at every (re)open: a process-held namespace's path follows its
-    // current holder process.
+    // current holder process. The first open may have been done for us.
     const std::string path = channel_->open_path();
-    const auto ns = open_net_namespace(path);
+    OpenedNamespace ns{channel_->take_opened(), identity_.inode};
+    if (!ns.fd) {
+        ns = open_net_namespace(path);
+    }
     if (ns.inode != identity_.inode) {
         // The path now leads elsewhere; the sources will replace this worker.
         throw NamespaceFileError(path + " no longer holds namespace " + std::to_string(identity_.inode));
     }
-    auto socket = NetlinkSocket::open_in_namespace(ns.fd.get(), options_.netlink);
+    auto netlink = options_.netlink;
+    netlink.fail_after_first_dump = options_.inject_failure_once && initial;
+    auto socket = NetlinkSocket::open_in_namespace(ns.fd.get(), netlink);
     channel_->cookie.store(socket.netns_cookie(), std::memory_order_relaxed); // published by the snapshot push
     return socket;
 } // the namespace fd closes here: only the socket remains
@@ -95,12 +100,11 @@ void NamespaceWorker::run(const std::stop_token& stop)
     NamespaceTracker tracker;
     WorkerOutbox outbox(*channel_, hub_);
     auto delay = options_.backoff_initial;
-    bool inject_failure = options_.inject_failure_once;
     while (!stop.stop_requested()) {
         const auto dumps_before = tracker.dumps_completed();
         const auto started = std::chrono::steady_clock::now();
         try {
-            NetlinkSession session(identity_.name, open_socket(), tracker, outbox, inject_failure);
+            NetlinkSession session(identity_.name, open_socket(dumps_before == 0), tracker, outbox);
             // After a failure the first dump is diffed against what clients saw.
             session.run(stop, channel_->worker_bell, dumps_before > 0 ? ResyncReason::Restart : ResyncReason::Initial);
             return; // stopped
@@ -111,7 +115,9 @@ void NamespaceWorker::run(const std::stop_token& stop)
             }
             const std::string why = describe_failure(e);
             spdlog::error("[{}] netlink failed: {}; retrying in {} ms", identity_.name, why, delay.count());
-            outbox.status(WorkerStatus{false, why});
+            // StateReason shows the growing backoff: an administrator sees
+            // whether it is a blip or a persistent fault.
+            outbox.status(WorkerStatus{false, why + "; retrying in " + std::to_string(delay.count()) + " ms"});
         }
         backoff_wait(stop, channel_->worker_bell, outbox, delay);
         delay = std::min(delay * 2, options_.backoff_max);

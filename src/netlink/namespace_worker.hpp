@@ -28,8 +28,9 @@ struct WorkerOptions {
     NetlinkOptions netlink;
     std::chrono::milliseconds backoff_initial{100};
     std::chrono::milliseconds backoff_max{30'000};
-    // Test hook (NSWATCH_TEST_FAIL_NAMESPACE): fail the socket once, on the
-    // first notification after the initial dump.
+    // Test hook (NSWATCH_TEST_FAIL_NAMESPACE): the socket that takes the
+    // initial snapshot fails once, at the first read after it (see
+    // NetlinkOptions::fail_after_first_dump).
     bool inject_failure_once = false;
 };
 
@@ -43,7 +44,7 @@ public:
 
 private:
     void run(const std::stop_token& stop);
-    [[nodiscard]] NetlinkSocket open_socket() const;
+    [[nodiscard]] NetlinkSocket open_socket(bool initial) const;
 
     NamespaceIdentity identity_;
     std::shared_ptr<WorkerChannel> channel_;

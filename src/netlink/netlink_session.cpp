@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 namespace nswatch {
 
@@ -22,9 +23,8 @@ void NetlinkSession::CallbackFree::operator()(nl_cb* cb) const noexcept
 }
 
 NetlinkSession::NetlinkSession(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker,
-                               WorkerOutbox& outbox, bool& inject_failure)
-    : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), inject_failure_(inject_failure),
-      cb_(nl_cb_alloc(NL_CB_DEFAULT))
+                               WorkerOutbox& outbox)
+    : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), cb_(nl_cb_alloc(NL_CB_DEFAULT))
 {
     if (!cb_) {
         throw NetlinkError("nl_cb_alloc", NLE_NOMEM);
@@ -40,9 +40,11 @@ NetlinkSession::~NetlinkSession() = default;
 
 void NetlinkSession::run(const std::stop_token& stop, const EventFd& bell, ResyncReason first_reason)
 {
-    start_full(first_reason);
+    stop_ = stop;
+    scheduler_.want_full(first_reason);
+    act();
     std::array<pollfd, 2> fds{{{socket_.fd(), POLLIN, 0}, {bell.fd(), POLLIN, 0}}};
-    while (!stop.stop_requested()) {
+    while (!stop_.stop_requested()) {
         if (::poll(fds.data(), fds.size(), -1) < 0) {
             if (errno == EINTR) {
                 continue;
@@ -59,213 +61,144 @@ void NetlinkSession::run(const std::stop_token& stop, const EventFd& bell, Resyn
     }
 }
 
-int NetlinkSession::accept(nl_msg* /*msg*/, void* /*arg*/)
+int NetlinkSession::accept(nl_msg* /*msg*/, void* /*arg*/) noexcept
 {
     return NL_OK;
 }
 
-int NetlinkSession::on_valid(nl_msg* msg, void* arg)
+// Keeps an exception out of libnl's C frames: receive() rethrows it.
+int NetlinkSession::stop_libnl(std::exception_ptr failure) noexcept
 {
-    auto* self = static_cast<NetlinkSession*>(arg);
-    const nlmsghdr* hdr = nlmsg_hdr(msg);
-    spdlog::trace("[{}] netlink message type {}", self->name_, hdr->nlmsg_type);
-    if ((hdr->nlmsg_flags & NLM_F_DUMP_INTR) != 0) {
-        self->dump_interrupted_ = true;
-    }
-    if (self->inject_failure_ && self->job_ == Job::None && self->tracker_.dumps_completed() > 0) {
-        self->injected_ = true; // thrown in receive(): never through libnl's C frames
-        return NL_STOP;
-    }
-    // Notifications carry the seq and port of the request that caused them;
-    // a reply to our dump carries ours.
-    const bool from_dump = self->request_seq_ != 0 && hdr->nlmsg_seq == self->request_seq_ &&
-                           hdr->nlmsg_pid == self->socket_.local_port();
-    if (auto update = parse_route_message(msg)) {
-        auto result = self->tracker_.apply(*update, from_dump, realtime_usec());
-        for (auto& event : result.events) {
-            self->outbox_.event(std::move(event));
-        }
-        if (!result.refresh.empty()) {
-            self->want_refresh(result.refresh);
-        }
-    }
-    return NL_OK;
-}
-
-int NetlinkSession::on_finish(nl_msg* msg, void* arg)
-{
-    auto* self = static_cast<NetlinkSession*>(arg);
-    if (nlmsg_hdr(msg)->nlmsg_seq == self->request_seq_) {
-        self->step_done_ = true;
-    } else if (self->resend_after_done_) {
-        self->resend_after_done_ = false; // the dump that blocked ours is over
-        self->resend_ = true;
+    if (!failure_) {
+        failure_ = std::move(failure);
     }
     return NL_STOP;
 }
 
-int NetlinkSession::on_error(sockaddr_nl* /*who*/, nlmsgerr* error, void* arg)
+int NetlinkSession::on_valid(nl_msg* msg, void* arg) noexcept
 {
     auto* self = static_cast<NetlinkSession*>(arg);
-    if (error->msg.nlmsg_seq == self->request_seq_) {
-        if (error->error == -ENOBUFS) {
-            // The dump started but its first part did not fit: the kernel
-            // keeps it running and ends it with NLMSG_DONE as usual.
-            spdlog::debug("[{}] dump delayed by a full receive buffer", self->name_);
-        } else if (error->error == -EBUSY) {
-            // Another dump of ours still runs: ask again once it is done.
-            spdlog::warn("[{}] dump request refused while another runs; retrying after it", self->name_);
-            self->resend_after_done_ = true;
-        } else {
-            // A dump the kernel refuses (e.g. the link just vanished) has nothing to add.
-            spdlog::debug("[{}] dump request refused: {}", self->name_, std::strerror(-error->error));
-            self->step_done_ = true;
+    if (self->stop_.stop_requested()) {
+        return NL_STOP; // the rest is of no use to anyone: the socket closes
+    }
+    try {
+        self->apply(msg);
+        return NL_OK;
+    } catch (...) { // parsing, the tracker and the outbox allocate
+        return self->stop_libnl(std::current_exception());
+    }
+}
+
+void NetlinkSession::apply(nl_msg* msg)
+{
+    const nlmsghdr* hdr = nlmsg_hdr(msg);
+    spdlog::trace("[{}] netlink message type {}", name_, hdr->nlmsg_type);
+    if ((hdr->nlmsg_flags & NLM_F_DUMP_INTR) != 0) {
+        scheduler_.on_interrupted();
+    }
+    // Notifications carry the seq and port of the request that caused them;
+    // a reply to our dump carries ours.
+    const bool from_dump = scheduler_.is_reply(hdr->nlmsg_seq) && hdr->nlmsg_pid == socket_.local_port();
+    if (auto update = parse_route_message(msg)) {
+        auto result = tracker_.apply(*update, from_dump, realtime_usec());
+        for (auto& event : result.events) {
+            outbox_.event(std::move(event));
         }
-    } else {
-        spdlog::warn("[{}] unexpected netlink error: {}", self->name_, std::strerror(-error->error));
+        if (!result.refresh.empty()) {
+            scheduler_.want_refresh(result.refresh);
+        }
+    }
+}
+
+int NetlinkSession::on_finish(nl_msg* msg, void* arg) noexcept
+{
+    auto* self = static_cast<NetlinkSession*>(arg);
+    self->scheduler_.on_reply_done(nlmsg_hdr(msg)->nlmsg_seq);
+    return NL_STOP; // the scheduler may want to send the next request
+}
+
+int NetlinkSession::on_error(sockaddr_nl* /*who*/, nlmsgerr* error, void* arg) noexcept
+{
+    auto* self = static_cast<NetlinkSession*>(arg);
+    try { // nothing may leave a callback, not even from logging (spdlog rethrows some errors)
+        switch (self->scheduler_.on_reply_error(error->msg.nlmsg_seq, error->error)) {
+        case ReplyError::Delayed:
+            spdlog::debug("[{}] dump delayed by a full receive buffer", self->name_);
+            break;
+        case ReplyError::Busy:
+            spdlog::warn("[{}] dump request refused while another runs; retrying after it", self->name_);
+            break;
+        case ReplyError::Refused:
+            spdlog::debug("[{}] dump request refused: {}", self->name_, std::strerror(-error->error));
+            break;
+        case ReplyError::NotOurs:
+            spdlog::warn("[{}] unexpected netlink error: {}", self->name_, std::strerror(-error->error));
+            break;
+        }
+    } catch (...) {
+        return self->stop_libnl(std::current_exception());
     }
     return NL_SKIP; // NL_STOP would make nl_recvmsgs fail with this error
 }
 
-void NetlinkSession::start_full(ResyncReason reason)
+void NetlinkSession::act()
 {
-    job_ = Job::Full;
-    reason_ = reason;
-    full_pending_ = false;
-    dump_interrupted_ = false;
-    refresh_pending_ = {}; // a full dump covers every refresh; new ones may follow it
-    tracker_.abort_refresh();
-    tracker_.begin_dump();
-    enter_phase(first_phase(nullptr));
-}
-
-void NetlinkSession::start_refresh()
-{
-    job_ = Job::Refresh;
-    dump_interrupted_ = false;
-    tracker_.begin_refresh(std::exchange(refresh_pending_, {}));
-    enter_phase(first_phase(tracker_.refresh_scope()));
-}
-
-void NetlinkSession::enter_phase(DumpPhase phase)
-{
-    for (; phase != DumpPhase::Done; phase = next_phase(phase)) {
-        auto planned = plan_phase(phase, tracker_.found(), job_ == Job::Full ? nullptr : tracker_.refresh_scope());
-        if (!planned.empty()) {
-            phase_ = phase;
-            requests_.assign(planned.begin(), planned.end());
-            send_front();
-            return;
+    while (auto action = scheduler_.next(tracker_.found())) {
+        switch (action->kind) {
+        case DumpAction::Kind::BeginFull:
+            tracker_.abort_refresh(); // a full view covers it
+            tracker_.begin_dump();    // a fresh table, whatever the last one held
+            break;
+        case DumpAction::Kind::BeginRefresh:
+            tracker_.begin_refresh(std::move(action->scope));
+            break;
+        case DumpAction::Kind::Send: {
+            const auto& r = action->request;
+            scheduler_.sent(socket_.request_dump(r.type, r.ifindex, r.parent));
+            break;
+        }
+        case DumpAction::Kind::EndFull: {
+            auto state = tracker_.end_dump();
+            outbox_.repair_covered();
+            spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(), static_cast<int>(action->reason));
+            outbox_.snapshot(std::move(state), action->reason);
+            socket_.dump_completed();
+            break;
+        }
+        case DumpAction::Kind::EndRefresh:
+            for (auto& event : tracker_.end_refresh(realtime_usec())) {
+                outbox_.event(std::move(event));
+            }
+            break;
         }
     }
-    finish_job();
 }
 
-void NetlinkSession::send_front()
-{
-    const auto& r = requests_.front();
-    request_seq_ = socket_.request_dump(r.type, r.ifindex, r.parent);
-}
-
-void NetlinkSession::finish_step()
-{
-    step_done_ = false;
-    if (full_pending_) { // an overrun: whatever ran is now incomplete
-        tracker_.abort_refresh();
-        tracker_.abort_dump();
-        start_full(full_pending_reason_);
-        return;
-    }
-    if (dump_interrupted_) { // the kernel's data changed under the dump: read it again
-        spdlog::debug("[{}] dump interrupted; dumping again", name_);
-        if (job_ == Job::Full) {
-            tracker_.abort_dump();
-            start_full(reason_);
-        } else {
-            refresh_pending_.merge(*tracker_.refresh_scope());
-            tracker_.abort_refresh();
-            start_refresh();
-        }
-        return;
-    }
-    requests_.pop_front();
-    if (!requests_.empty()) {
-        send_front();
-    } else {
-        enter_phase(next_phase(phase_));
-    }
-}
-
-void NetlinkSession::finish_job()
-{
-    const Job finished = std::exchange(job_, Job::None);
-    request_seq_ = 0;
-    if (finished == Job::Full) {
-        auto state = tracker_.end_dump();
-        outbox_.repair_covered();
-        spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(), static_cast<int>(reason_));
-        outbox_.snapshot(std::move(state), reason_);
-    } else if (finished == Job::Refresh) {
-        for (auto& event : tracker_.end_refresh(realtime_usec())) {
-            outbox_.event(std::move(event));
-        }
-    }
-    start_next_job();
-}
-
-void NetlinkSession::start_next_job()
-{
-    if (full_pending_) {
-        start_full(full_pending_reason_);
-    } else if (!refresh_pending_.empty()) {
-        start_refresh();
-    }
-}
-
-void NetlinkSession::want_refresh(const RefreshScope& scope)
-{
-    refresh_pending_.merge(scope);
-    if (job_ == Job::None) {
-        start_refresh();
-    }
-}
-
-void NetlinkSession::overrun()
-{
-    spdlog::info("[{}] netlink receive buffer overrun: re-reading the kernel state", name_);
-    full_pending_ = true;
-    full_pending_reason_ = ResyncReason::Overrun;
-    if (job_ == Job::None) {
-        start_full(ResyncReason::Overrun);
-    } // else: one dump at a time; finish_step starts it over
-}
-
+// Each pass reads until libnl stops: at the DONE of a dump step (so the
+// next request goes out), when a callback failed or stop was requested, or
+// when the socket is drained.
 void NetlinkSession::receive()
 {
-    for (;;) {
-        const int rc = nl_recvmsgs_report(socket_.get(), cb_.get());
-        if (injected_) {
-            inject_failure_ = false;
-            throw NetlinkError("injected failure (NSWATCH_TEST_FAIL_NAMESPACE)", NLE_FAILURE);
+    while (!stop_.stop_requested()) {
+        const int rc = socket_.receive(cb_.get());
+        if (failure_) {
+            std::rethrow_exception(std::exchange(failure_, nullptr));
         }
-        if (step_done_) {
-            finish_step();
+        if (rc == -NLE_NOMEM) { // ENOBUFS: the kernel dropped notifications
+            spdlog::info("[{}] netlink receive buffer overrun: re-reading the kernel state", name_);
+            scheduler_.on_overrun();
+        } else if (rc == -NLE_DUMP_INTR) { // also seen per message: the scheduler knows
+            spdlog::debug("[{}] dump interrupted; reading it again", name_);
+        } else if (rc < 0 && rc != -NLE_AGAIN) {
+            throw NetlinkError("receive", -rc);
         }
-        if (resend_) {
-            resend_ = false;
-            send_front();
+        if (stop_.stop_requested()) {
+            return; // no new request: the socket closes
         }
-        if (rc > 0 || rc == -NLE_DUMP_INTR) {
-            continue; // DUMP_INTR was seen per message and is handled at the step's end
-        }
+        act();
         if (rc == 0 || rc == -NLE_AGAIN) {
             return; // drained (libnl 3.7 reports EAGAIN as -NLE_AGAIN)
         }
-        if (rc == -NLE_NOMEM) { // ENOBUFS: the kernel dropped notifications
-            overrun();
-            continue;
-        }
-        throw NetlinkError("receive", -rc);
     }
 }
 

@@ -1,17 +1,29 @@
 #pragma once
 // One netlink socket's life inside a worker: the initial (or restart) dump,
 // then notifications, scoped refreshes and, after an overrun, full re-dumps.
+// DumpScheduler decides which request goes out when; the session reads the
+// socket, feeds the tracker and the outbox, and carries out its decisions.
 //
 // Threading: the worker thread only. run() returns when stop is requested
-// and throws (NetlinkError, std::system_error) when the socket fails.
-#include "events/refresh_scope.hpp"
-#include "netlink/dump_plan.hpp"
+// and throws (NetlinkError, std::system_error) when the socket fails. Stop is
+// observed between messages, in the middle of a dump too: removing a
+// namespace joins its worker, and during a dump the socket is never drained
+// (the kernel refills it as it is read, and each step's DONE is followed by
+// the next step's request), so a check only between reads would wait for
+// the whole dump.
+//
+// libnl calls the callbacks from C frames (nl_recvmsgs_report), which an
+// exception must never unwind through. So the callbacks are noexcept and only
+// record facts (in the tracker, the outbox and the scheduler); whatever those
+// throw is caught, libnl is told to stop, and receive() rethrows it once
+// libnl has returned. Requests are sent only then, never from a callback.
+#include "netlink/dump_scheduler.hpp"
 #include "netlink/namespace_tracker.hpp"
 #include "netlink/netlink_socket.hpp"
 #include "netlink/worker_outbox.hpp"
 #include "util/event_fd.hpp"
 
-#include <deque>
+#include <exception>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -25,8 +37,7 @@ namespace nswatch {
 
 class NetlinkSession {
 public:
-    NetlinkSession(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker, WorkerOutbox& outbox,
-                   bool& inject_failure);
+    NetlinkSession(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker, WorkerOutbox& outbox);
     NetlinkSession(const NetlinkSession&) = delete;
     NetlinkSession& operator=(const NetlinkSession&) = delete;
     ~NetlinkSession();
@@ -35,47 +46,28 @@ public:
     void run(const std::stop_token& stop, const EventFd& bell, ResyncReason first_reason);
 
 private:
-    enum class Job { None, Full, Refresh };
+    // libnl callbacks: noexcept, see above.
+    static int on_valid(nl_msg* msg, void* arg) noexcept;
+    static int on_finish(nl_msg* msg, void* arg) noexcept;
+    static int on_error(sockaddr_nl* who, nlmsgerr* error, void* arg) noexcept;
+    static int accept(nl_msg* msg, void* arg) noexcept;
+    int stop_libnl(std::exception_ptr failure) noexcept;
 
-    static int on_valid(nl_msg* msg, void* arg);
-    static int on_finish(nl_msg* msg, void* arg);
-    static int on_error(sockaddr_nl* who, nlmsgerr* error, void* arg);
-    static int accept(nl_msg* msg, void* arg);
-
-    void start_full(ResyncReason reason);
-    void start_refresh();
-    void enter_phase(DumpPhase phase);
-    void send_front();
-    void finish_step();
-    void finish_job();
-    void start_next_job();
-    void want_refresh(const RefreshScope& scope);
-    void overrun();
+    void apply(nl_msg* msg); // a link or tc message, ours or a notification
+    void act();              // what the scheduler decided: may throw, never inside libnl
     void receive();
 
     const std::string& name_;
     NetlinkSocket socket_;
     NamespaceTracker& tracker_;
     WorkerOutbox& outbox_;
-    bool& inject_failure_;
-    bool injected_ = false;
     struct CallbackFree {
         void operator()(nl_cb* cb) const noexcept;
     };
     std::unique_ptr<nl_cb, CallbackFree> cb_;
-
-    Job job_ = Job::None;
-    DumpPhase phase_ = DumpPhase::Done;
-    std::deque<DumpRequest> requests_;
-    std::uint32_t request_seq_ = 0; // seq of the dump request in flight
-    bool step_done_ = false;
-    bool resend_after_done_ = false; // our request met EBUSY: resend after the running dump's DONE
-    bool resend_ = false;
-    bool dump_interrupted_ = false;
-    ResyncReason reason_ = ResyncReason::Initial; // of the running full dump
-    bool full_pending_ = false;      // a full re-dump waits for the running step
-    ResyncReason full_pending_reason_ = ResyncReason::Overrun;
-    RefreshScope refresh_pending_;
+    DumpScheduler scheduler_;
+    std::exception_ptr failure_; // thrown inside a callback; receive() rethrows it
+    std::stop_token stop_;       // run()'s: on_valid stops libnl when it is requested
 };
 
 } // namespace nswatch

@@ -107,7 +107,7 @@ NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOption
     if (raw == nullptr) {
         throw NetlinkError("nl_socket_alloc", NLE_NOMEM);
     }
-    NetlinkSocket socket(raw);
+    NetlinkSocket socket(raw, options.fail_after_first_dump);
     {
         NamespaceReturn guard;
         guard.enter(netns_fd);
@@ -153,6 +153,22 @@ std::uint32_t NetlinkSocket::request_dump(int type, std::int32_t ifindex, std::u
     const std::uint32_t seq = nlmsg_hdr(msg.get())->nlmsg_seq;
     check(nl_send(sock_.get(), msg.get()), "dump request");
     return seq;
+}
+
+int NetlinkSocket::receive(nl_cb* cb)
+{
+    if (test_failure_ == TestFailure::Armed) {
+        test_failure_ = TestFailure::None;
+        throw NetlinkError("injected failure (NSWATCH_TEST_FAIL_NAMESPACE)", NLE_FAILURE);
+    }
+    return nl_recvmsgs_report(sock_.get(), cb);
+}
+
+void NetlinkSocket::dump_completed() noexcept
+{
+    if (test_failure_ == TestFailure::AfterDump) {
+        test_failure_ = TestFailure::Armed;
+    }
 }
 
 std::uint64_t NetlinkSocket::netns_cookie() const noexcept

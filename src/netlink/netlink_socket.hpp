@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+struct nl_cb;
 struct nl_sock;
 
 namespace nswatch {
@@ -24,6 +25,9 @@ private:
 
 struct NetlinkOptions {
     int receive_buffer_bytes = 8 * 1024 * 1024; // SO_RCVBUFFORCE
+    // Test hook (NSWATCH_TEST_FAIL_NAMESPACE): the first receive() after the
+    // first dump_completed() throws, as a broken socket would.
+    bool fail_after_first_dump = false;
 };
 
 class NetlinkSocket {
@@ -41,6 +45,12 @@ public:
     // RTM_GETTCLASS (one link), RTM_GETTFILTER (one link and parent).
     // Returns the request's sequence number, which its replies carry.
     std::uint32_t request_dump(int type, std::int32_t ifindex = 0, std::uint32_t parent = 0);
+    // Reads what is queued and runs cb's callbacks on it (nl_recvmsgs_report):
+    // the number of messages read, or a negative libnl error. Throws only the
+    // test hook's NetlinkError.
+    int receive(nl_cb* cb);
+    // The owner finished a full dump: arms the test hook, if set.
+    void dump_completed() noexcept;
     [[nodiscard]] std::uint32_t local_port() const noexcept;
     // The kernel's cookie of the socket's network namespace (SO_NETNS_COOKIE):
     // unlike the nsfs inode, never reused while the system runs. 0 if unknown.
@@ -50,8 +60,13 @@ private:
     struct Free {
         void operator()(nl_sock* sock) const noexcept;
     };
-    explicit NetlinkSocket(nl_sock* sock) : sock_(sock) {}
+    enum class TestFailure : std::uint8_t { None, AfterDump, Armed };
+    NetlinkSocket(nl_sock* sock, bool fail_after_first_dump)
+        : sock_(sock), test_failure_(fail_after_first_dump ? TestFailure::AfterDump : TestFailure::None)
+    {
+    }
     std::unique_ptr<nl_sock, Free> sock_;
+    TestFailure test_failure_;
 };
 
 } // namespace nswatch

@@ -4,218 +4,215 @@
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
 
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <string>
+#include <string_view>
 
 namespace nswatch {
 
 namespace {
 
-constexpr double kUsecPerSec = 1'000'000.0;
+// tcmsg attributes (the kernel's rtm_tca_policy). A kind is a qdisc's
+// Qdisc_ops.id or a classifier's tcf_proto_ops.kind: char[IFNAMSIZ], so at
+// most 15 characters. TCA_OPTIONS is nested for htb and tbf but a bare
+// struct for the fifos and pfifo_fast, so its rules depend on the kind.
+constexpr auto kTcRules = make_nla_rules<TCA_CHAIN + 1>({
+    {TCA_KIND, {NlaKind::String, 15, "TCA_KIND"}},
+    {TCA_OPTIONS, {NlaKind::Binary, 0, "TCA_OPTIONS"}},
+    {TCA_CHAIN, {NlaKind::U32, 0, "TCA_CHAIN"}},
+});
+constexpr NlaPolicy kTcPolicy{"tcmsg attributes", kTcRules};
 
-template <typename T>
-std::optional<T> struct_attr(const nlattr* attr)
+// One table for htb's qdisc and class options, as sch_htb.c's htb_policy.
+constexpr auto kHtbRules = make_nla_rules<TCA_HTB_CEIL64 + 1>({
+    {TCA_HTB_PARMS, {NlaKind::Binary, sizeof(tc_htb_opt), "TCA_HTB_PARMS"}},
+    {TCA_HTB_INIT, {NlaKind::Binary, sizeof(tc_htb_glob), "TCA_HTB_INIT"}},
+    {TCA_HTB_DIRECT_QLEN, {NlaKind::U32, 0, "TCA_HTB_DIRECT_QLEN"}},
+    {TCA_HTB_RATE64, {NlaKind::U64, 0, "TCA_HTB_RATE64"}},
+    {TCA_HTB_CEIL64, {NlaKind::U64, 0, "TCA_HTB_CEIL64"}},
+});
+constexpr NlaPolicy kHtbPolicy{"TCA_OPTIONS (htb)", kHtbRules};
+
+constexpr auto kTbfRules = make_nla_rules<TCA_TBF_PRATE64 + 1>({
+    {TCA_TBF_PARMS, {NlaKind::Binary, sizeof(tc_tbf_qopt), "TCA_TBF_PARMS"}},
+    {TCA_TBF_RATE64, {NlaKind::U64, 0, "TCA_TBF_RATE64"}},
+    {TCA_TBF_PRATE64, {NlaKind::U64, 0, "TCA_TBF_PRATE64"}},
+});
+constexpr NlaPolicy kTbfPolicy{"TCA_OPTIONS (tbf)", kTbfRules};
+
+// Where a filter kind keeps the class it sends to: attribute 1 for u32,
+// basic, fw, route, flower and matchall (TCA_U32_CLASSID, TCA_BASIC_CLASSID,
+// …), TCA_BPF_CLASSID (3) for bpf.
+constexpr auto kClassidAt1Rules = make_nla_rules<2>({{1, {NlaKind::U32, 0, "TCA_*_CLASSID"}}});
+constexpr auto kBpfRules = make_nla_rules<TCA_BPF_CLASSID + 1>({
+    {TCA_BPF_CLASSID, {NlaKind::U32, 0, "TCA_BPF_CLASSID"}},
+});
+
+// The option struct that a kind sends as TCA_OPTIONS' whole payload.
+template <class T>
+std::optional<T> bare_options(const NlaAttributes& tca, std::string_view where, ParseError& error)
 {
-    if (attr == nullptr || nla_len(attr) < static_cast<int>(sizeof(T))) {
+    if (!tca.has(TCA_OPTIONS)) {
         return std::nullopt;
     }
-    T value{};
-    std::memcpy(&value, nla_data(attr), sizeof(T));
+    auto value = tca.get_struct<T>(TCA_OPTIONS);
+    if (!value) {
+        error = {where, "shorter than its struct"};
+    }
     return value;
 }
 
-std::optional<std::uint32_t> u32_attr(const nlattr* attr)
+void htb_qdisc_params(const NlaAttributes& htb, TcParams& p)
 {
-    return struct_attr<std::uint32_t>(attr);
-}
-
-std::optional<std::uint64_t> u64_attr(const nlattr* attr)
-{
-    return struct_attr<std::uint64_t>(attr);
-}
-
-// Parses a nested option attribute into tb[0..max]; false if not nested.
-bool parse_nested(nlattr** tb, int max, nlattr* options)
-{
-    return options != nullptr && nla_parse_nested(tb, max, options, nullptr) == 0;
-}
-
-TcParams htb_qdisc_params(nlattr* options)
-{
-    TcParams p;
-    nlattr* tb[TCA_HTB_MAX + 1] = {};
-    if (!parse_nested(tb, TCA_HTB_MAX, options)) {
-        return p;
-    }
-    if (auto glob = struct_attr<tc_htb_glob>(tb[TCA_HTB_INIT])) {
+    if (auto glob = htb.get_struct<tc_htb_glob>(TCA_HTB_INIT)) {
         p.r2q = glob->rate2quantum;
         p.default_class = glob->defcls;
     }
-    p.direct_qlen = u32_attr(tb[TCA_HTB_DIRECT_QLEN]);
-    return p;
+    p.direct_qlen = htb.u32(TCA_HTB_DIRECT_QLEN);
 }
 
-TcParams htb_class_params(nlattr* options, const TcUnits& units)
+// Rates above 2^32-1 bytes/s do not fit the 32-bit tc_ratespec: the kernel
+// then also sends the 64-bit attributes, which win.
+void htb_class_params(const NlaAttributes& htb, const PschedUnits& units, TcParams& p)
 {
-    TcParams p;
-    nlattr* tb[TCA_HTB_MAX + 1] = {};
-    if (!parse_nested(tb, TCA_HTB_MAX, options)) {
-        return p;
-    }
-    auto opt = struct_attr<tc_htb_opt>(tb[TCA_HTB_PARMS]);
+    const auto opt = htb.get_struct<tc_htb_opt>(TCA_HTB_PARMS);
     if (!opt) {
-        return p;
+        return;
     }
-    const std::uint64_t rate = u64_attr(tb[TCA_HTB_RATE64]).value_or(opt->rate.rate);
-    const std::uint64_t ceil = u64_attr(tb[TCA_HTB_CEIL64]).value_or(opt->ceil.rate);
+    const std::uint64_t rate = htb.u64(TCA_HTB_RATE64).value_or(opt->rate.rate);
+    const std::uint64_t ceil = htb.u64(TCA_HTB_CEIL64).value_or(opt->ceil.rate);
     p.rate = rate;
     p.ceil = ceil;
     p.burst = xmit_size(rate, opt->buffer, units);
     p.cburst = xmit_size(ceil, opt->cbuffer, units);
     p.prio = opt->prio;
     p.quantum = opt->quantum;
-    return p;
 }
 
-TcParams tbf_params(nlattr* options, const TcUnits& units)
+void tbf_params(const NlaAttributes& tbf, const PschedUnits& units, TcParams& p)
 {
-    TcParams p;
-    nlattr* tb[TCA_TBF_MAX + 1] = {};
-    if (!parse_nested(tb, TCA_TBF_MAX, options)) {
-        return p;
-    }
-    auto opt = struct_attr<tc_tbf_qopt>(tb[TCA_TBF_PARMS]);
+    const auto opt = tbf.get_struct<tc_tbf_qopt>(TCA_TBF_PARMS);
     if (!opt) {
-        return p;
+        return;
     }
-    const std::uint64_t rate = u64_attr(tb[TCA_TBF_RATE64]).value_or(opt->rate.rate);
+    const std::uint64_t rate = tbf.u64(TCA_TBF_RATE64).value_or(opt->rate.rate);
     p.rate = rate;
     p.burst = xmit_size(rate, opt->buffer, units);
     p.limit = opt->limit;
-    const std::uint64_t peak = u64_attr(tb[TCA_TBF_PRATE64]).value_or(opt->peakrate.rate);
+    const std::uint64_t peak = tbf.u64(TCA_TBF_PRATE64).value_or(opt->peakrate.rate);
     if (peak != 0) {
         p.peakrate = peak;
         p.mtu = xmit_size(peak, opt->mtu, units);
     }
-    return p;
 }
 
-TcParams qdisc_params(const std::string& kind, nlattr* options, const TcUnits& units)
+// Qdisc and class parameters of the kinds nswatch knows; other kinds and
+// absent options: none. `is_class`: htb's class options differ from its
+// qdisc's (the fifos and tbf only have qdisc options).
+TcParams tc_params(std::string_view kind, bool is_class, const NlaAttributes& tca, const PschedUnits& units,
+                   ParseError& error)
 {
-    if (kind == "htb") {
-        return htb_qdisc_params(options);
-    }
-    if (kind == "tbf") {
-        return tbf_params(options, units);
-    }
     TcParams p;
-    if (kind == "pfifo" || kind == "bfifo" || kind == "pfifo_head_drop") {
-        if (auto fifo = struct_attr<tc_fifo_qopt>(options)) {
+    if (kind == "htb") {
+        if (auto htb = parse_nested(tca, TCA_OPTIONS, kHtbPolicy, error); htb && is_class) {
+            htb_class_params(*htb, units, p);
+        } else if (htb) {
+            htb_qdisc_params(*htb, p);
+        }
+    } else if (is_class) {
+        return p;
+    } else if (kind == "tbf") {
+        if (auto tbf = parse_nested(tca, TCA_OPTIONS, kTbfPolicy, error)) {
+            tbf_params(*tbf, units, p);
+        }
+    } else if (kind == "pfifo" || kind == "bfifo" || kind == "pfifo_head_drop") {
+        if (auto fifo = bare_options<tc_fifo_qopt>(tca, "TCA_OPTIONS (fifo)", error)) {
             p.limit = fifo->limit;
         }
     } else if (kind == "pfifo_fast" || kind == "prio") {
-        if (auto prio = struct_attr<tc_prio_qopt>(options)) {
+        if (auto prio = bare_options<tc_prio_qopt>(tca, "TCA_OPTIONS (prio)", error)) {
             p.bands = static_cast<std::uint32_t>(prio->bands);
         }
     }
     return p;
 }
 
-std::optional<std::uint32_t> filter_classid(const std::string& kind, nlattr* options)
+std::optional<std::uint32_t> filter_classid(std::string_view kind, const NlaAttributes& tca, ParseError& error)
 {
-    // The attribute number of the class id in each kind's options.
-    int attr = 0;
-    if (kind == "u32" || kind == "basic" || kind == "fw" || kind == "route" || kind == "flower" || kind == "matchall") {
-        attr = 1; // TCA_U32_CLASSID, TCA_BASIC_CLASSID, TCA_FW_CLASSID, …
-    } else if (kind == "bpf") {
-        attr = TCA_BPF_CLASSID;
-    } else {
+    std::uint16_t type = 1;
+    NlaPolicy policy{"TCA_OPTIONS (filter)", kClassidAt1Rules};
+    if (kind == "bpf") {
+        type = TCA_BPF_CLASSID;
+        policy.rules = kBpfRules;
+    } else if (kind != "u32" && kind != "basic" && kind != "fw" && kind != "route" && kind != "flower" &&
+               kind != "matchall") {
         return std::nullopt;
     }
-    nlattr* tb[TCA_BPF_MAX + 16] = {};
-    if (!parse_nested(tb, attr, options)) {
-        return std::nullopt;
+    const auto options = parse_nested(tca, TCA_OPTIONS, policy, error);
+    return options ? options->u32(type) : std::nullopt;
+}
+
+std::optional<KernelUpdate> malformed(ParseError* out, const ParseError& error)
+{
+    if (out != nullptr) {
+        *out = error;
     }
-    return u32_attr(tb[attr]);
+    return std::nullopt;
 }
 
 } // namespace
 
-TcUnits parse_psched(std::string_view text)
+std::optional<KernelUpdate> parse_tc_message(std::span<const std::byte> bytes, const PschedUnits& units,
+                                             ParseError* error_out)
 {
-    TcUnits units;
-    unsigned t2us = 0;
-    unsigned us2t = 0;
-    unsigned clock_res = 0;
-    const std::string copy(text);
-    if (std::sscanf(copy.c_str(), "%08x%08x%08x", &t2us, &us2t, &clock_res) != 3 || us2t == 0) {
-        return units;
+    ParseError error;
+    const auto message = split_netlink_message(bytes, error);
+    if (!message) {
+        return malformed(error_out, error);
     }
-    if (clock_res == 1'000'000'000U) {
-        t2us = us2t;
+    const int type = message->type;
+    const bool qdisc = type == RTM_NEWQDISC || type == RTM_DELQDISC;
+    const bool tclass = type == RTM_NEWTCLASS || type == RTM_DELTCLASS;
+    const bool filter = type == RTM_NEWTFILTER || type == RTM_DELTFILTER;
+    if (!qdisc && !tclass && !filter) {
+        return std::nullopt;
     }
-    const double clock_factor = static_cast<double>(clock_res) / kUsecPerSec;
-    units.tick_in_usec = static_cast<double>(t2us) / us2t * clock_factor;
-    return units;
-}
-
-const TcUnits& system_tc_units()
-{
-    static const TcUnits units = [] {
-        std::ifstream in("/proc/net/psched");
-        std::stringstream text;
-        text << in.rdbuf();
-        return parse_psched(text.str());
-    }();
-    return units;
-}
-
-std::uint32_t xmit_size(std::uint64_t rate, std::uint32_t ticks, const TcUnits& units)
-{
-    const double usec = ticks / units.tick_in_usec;
-    return static_cast<std::uint32_t>(static_cast<double>(rate) * usec / kUsecPerSec);
-}
-
-std::optional<KernelUpdate> parse_tc_message(const nlmsghdr* hdr, const TcUnits& units)
-{
-    const int type = hdr->nlmsg_type;
     const bool removed = type == RTM_DELQDISC || type == RTM_DELTCLASS || type == RTM_DELTFILTER;
-    if (type != RTM_NEWQDISC && type != RTM_NEWTCLASS && type != RTM_NEWTFILTER && !removed) {
-        return std::nullopt;
+    const auto tc = split_family_header<tcmsg>(*message, "tcmsg", error);
+    if (!tc) {
+        return malformed(error_out, error);
     }
-    nlattr* tb[TCA_MAX + 1] = {};
-    if (!nlmsg_valid_hdr(hdr, sizeof(tcmsg)) ||
-        nlmsg_parse(const_cast<nlmsghdr*>(hdr), sizeof(tcmsg), tb, TCA_MAX, nullptr) < 0) {
-        return std::nullopt;
+    const auto tca = parse_attributes(tc->attributes, kTcPolicy, error);
+    if (!tca) {
+        return malformed(error_out, error);
     }
-    const auto* tcm = static_cast<const tcmsg*>(nlmsg_data(hdr));
-    const std::string kind = tb[TCA_KIND] != nullptr ? nla_get_string(tb[TCA_KIND]) : "";
-    nlattr* options = tb[TCA_OPTIONS];
+    const tcmsg& tcm = tc->header;
+    const std::string kind(tca->string(TCA_KIND).value_or(""));
 
-    if (type == RTM_NEWQDISC || type == RTM_DELQDISC) {
-        return KernelUpdate{removed, Qdisc{tcm->tcm_ifindex, tcm->tcm_handle, tcm->tcm_parent, kind,
-                                           qdisc_params(kind, options, units)}};
+    if (qdisc || tclass) {
+        TcParams params = tc_params(kind, tclass, *tca, units, error);
+        if (error) {
+            return malformed(error_out, error);
+        }
+        if (qdisc) {
+            return KernelUpdate{removed, Qdisc{tcm.tcm_ifindex, tcm.tcm_handle, tcm.tcm_parent, kind, params}};
+        }
+        return KernelUpdate{removed, TcClass{tcm.tcm_ifindex, tcm.tcm_handle, tcm.tcm_parent, kind, params}};
     }
-    if (type == RTM_NEWTCLASS || type == RTM_DELTCLASS) {
-        TcParams params = kind == "htb" ? htb_class_params(options, units) : TcParams{};
-        return KernelUpdate{removed, TcClass{tcm->tcm_ifindex, tcm->tcm_handle, tcm->tcm_parent, kind, params}};
+    Filter f;
+    f.ifindex = tcm.tcm_ifindex;
+    f.handle = tcm.tcm_handle;
+    f.parent = tcm.tcm_parent;
+    // tcm_info of a filter: priority in the upper 16 bits, protocol (network
+    // byte order) in the lower.
+    f.priority = TC_H_MAJ(tcm.tcm_info) >> 16;
+    f.protocol = ntohs(static_cast<std::uint16_t>(TC_H_MIN(tcm.tcm_info)));
+    f.chain = tca->u32(TCA_CHAIN).value_or(0);
+    f.kind = kind;
+    f.classid = filter_classid(kind, *tca, error);
+    if (error) {
+        return malformed(error_out, error);
     }
-    Filter filter;
-    filter.ifindex = tcm->tcm_ifindex;
-    filter.handle = tcm->tcm_handle;
-    filter.parent = tcm->tcm_parent;
-    filter.priority = TC_H_MAJ(tcm->tcm_info) >> 16;
-    filter.protocol = ntohs(static_cast<std::uint16_t>(TC_H_MIN(tcm->tcm_info)));
-    filter.chain = u32_attr(tb[TCA_CHAIN]).value_or(0);
-    filter.kind = kind;
-    filter.classid = filter_classid(kind, options);
-    return KernelUpdate{removed, filter};
+    return KernelUpdate{removed, std::move(f)};
 }
 
 } // namespace nswatch

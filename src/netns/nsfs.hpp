@@ -6,13 +6,24 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace nswatch {
 
 // The namespace could not be opened, or the file is not a network namespace.
-class NamespaceFileError : public std::runtime_error {
+// code() is the errno when a system call failed (EMFILE: the worker names the
+// fd limit in StateReason), else 0; what() is `what` plus the errno's text.
+class NamespaceFileError : public std::system_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit NamespaceFileError(const std::string& what, int error = 0)
+        : std::system_error(error, std::generic_category(), what),
+          what_(error == 0 ? what : what + ": " + std::system_category().message(error))
+    {
+    }
+    [[nodiscard]] const char* what() const noexcept override { return what_.c_str(); }
+
+private:
+    std::string what_;
 };
 
 // The nsfs inode behind `path` if it currently is an nsfs file (for

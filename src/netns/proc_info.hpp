@@ -71,8 +71,9 @@ HolderInfo read_holder_info(pid_t pid);
 // daemon is not a holder worth reporting. Processes that exit during the
 // scan are normal and simply missing.
 //
-// Cost: one getdents per ~100 processes and one readlinkat per process, no
-// open: about a millisecond per thousand processes.
+// Cost: one readlinkat per process (plus getdents), no open. Each readlink
+// makes procfs look up the PID and build the link: measured 17-28 us per
+// process on a 2-core VM (2141 processes: 37-60 ms). Rescan rarely.
 std::map<std::uint64_t, pid_t> scan_process_namespaces(const std::string& proc_root, pid_t skip_pid);
 
 } // namespace nswatch

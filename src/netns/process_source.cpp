@@ -169,7 +169,17 @@ void ProcessSource::rescan()
         const auto inode = it->first;
         const pid_t holder = it->second.pid;
         if (process_netns_inode(holder) == inode) {
-            ++it; // the holder is alive and still inside: keep it (stable HolderPid)
+            // The holder is alive and still inside: keep it (stable HolderPid).
+            // Without exec events its command may have changed unseen.
+            if (!connector_) {
+                auto info = read_holder_info(holder);
+                info.pid = holder;
+                if (!(info == it->second)) {
+                    it->second = std::move(info);
+                    changed = true;
+                }
+            }
+            ++it;
             continue;
         }
         held_by_.erase(holder);

@@ -179,7 +179,7 @@ std::variant<WatchTarget, std::string> check_watch_path(const std::string& path)
         return shown(path) + " is not an absolute path";
     }
     if (const auto instead = self_reference(path)) {
-        return shown(path) + " would name nswatchd's own process, not yours: use " + *instead +
+        return shown(path) + " would name nswatchd's own process, not yours: use " + shown(*instead) +
                " with the PID of the process whose network namespace is meant (nswatchd's own is "
                "monitored as 'default')";
     }

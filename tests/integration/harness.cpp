@@ -131,10 +131,10 @@ TempDirectory::~TempDirectory()
     std::filesystem::remove_all(path_, ec);
 }
 
-PrivateBus::PrivateBus(const std::string& policy_override)
+PrivateBus::PrivateBus(const std::string& policy_override, const std::string& extra_config)
 {
     const std::string socket = dir_.path() + "/system_bus_socket";
-    const std::string config = dir_.path() + "/system.conf";
+    config_ = dir_.path() + "/system.conf";
     // The shipped policy on a system-like bus: tests see what users get.
     const std::string policy =
         policy_override.empty() ? setting("NSWATCH_BUS_POLICY", NSWATCH_DEFAULT_BUS_POLICY) : policy_override;
@@ -146,13 +146,21 @@ PrivateBus::PrivateBus(const std::string& policy_override)
     };
     fill("@SOCKET@", socket);
     fill("@POLICY@", policy);
-    std::ofstream(config) << text;
+    if (!extra_config.empty()) {
+        text.insert(text.rfind("</busconfig>"), extra_config + "\n");
+    }
+    std::ofstream(config_) << text;
     ::chmod(dir_.path().c_str(), 0755); // unprivileged clients reach the socket
+    start();
+}
+
+void PrivateBus::start()
+{
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         throw failure("pipe2 failed");
     }
-    std::vector<std::string> args = {"dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config,
+    std::vector<std::string> args = {"dbus-daemon", "--nofork", "--nopidfile", "--config-file=" + config_,
                                      "--print-address=" + std::to_string(fds[1])};
     auto argv = c_strings(args);
     pid_ = ::fork();
@@ -177,7 +185,27 @@ PrivateBus::PrivateBus(const std::string& policy_override)
     if (line.find('\n') == std::string::npos) {
         throw failure("dbus-daemon did not start");
     }
-    address_ = line.substr(0, line.find('\n'));
+    const auto address = line.substr(0, line.find('\n'));
+    // The socket path stays; only the guid part of the address is new.
+    if (!address_.empty() && address.substr(0, address.find(',')) != address_.substr(0, address_.find(','))) {
+        throw failure("dbus-daemon restarted at another address: " + address);
+    }
+    address_ = address;
+}
+
+void PrivateBus::kill()
+{
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+}
+
+void PrivateBus::restart()
+{
+    kill();
+    start();
 }
 
 PrivateBus::~PrivateBus()
@@ -192,7 +220,7 @@ PrivateBus::~PrivateBus()
 }
 
 DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args,
-                             std::vector<std::string> extra_env)
+                             std::vector<std::string> extra_env, int mount_namespace_fd)
 {
     const std::string binary = setting("NSWATCHD", NSWATCH_DEFAULT_NSWATCHD);
     const std::string notify_path = dir_.path() + "/notify";
@@ -243,8 +271,12 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> ext
     pid_ = ::fork();
     if (pid_ == 0) {
         // Only async-signal-safe calls from here to exec.
-        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-            ::mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") != 0) {
+        if (mount_namespace_fd >= 0) {
+            if (::setns(mount_namespace_fd, CLONE_NEWNS) != 0) {
+                ::_exit(126);
+            }
+        } else if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+                   ::mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") != 0) {
             ::_exit(126);
         }
         ::dup2(log_fd, STDERR_FILENO);
@@ -320,6 +352,18 @@ DaemonProcess::~DaemonProcess()
     ::close(notify_fd_);
 }
 
+std::optional<int> DaemonProcess::wait_exit(std::chrono::milliseconds timeout)
+{
+    if (pid_ <= 0) {
+        throw failure("nswatchd is not running");
+    }
+    auto status = wait_child(pid_, timeout);
+    if (status) {
+        pid_ = -1;
+    }
+    return status;
+}
+
 int DaemonProcess::stop(std::chrono::milliseconds timeout)
 {
     ::kill(pid_, SIGTERM);
@@ -349,6 +393,29 @@ std::string DaemonProcess::sh(const std::string& command) const
 std::string DaemonProcess::log() const
 {
     return read_file(dir_.path() + "/daemon.log");
+}
+
+ProcessUsage process_usage(pid_t pid)
+{
+    const std::string proc = "/proc/" + std::to_string(pid);
+    ProcessUsage usage;
+    std::istringstream status(read_file(proc + "/status"));
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("Threads:")) {
+            usage.threads = std::stoul(line.substr(8));
+        } else if (line.starts_with("VmRSS:")) {
+            usage.rss_kib = std::stoul(line.substr(6));
+        }
+    }
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(proc + "/fd", ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        ++usage.fds;
+    }
+    if (usage.threads == 0) {
+        throw failure("cannot read " + proc + "/status");
+    }
+    return usage;
 }
 
 } // namespace nswatch::test

@@ -6,6 +6,7 @@
 // Throws std::runtime_error on failure; no test framework inside, so the
 // latency benchmark reuses it.
 #include "bus/attributes.hpp"
+#include "nswatch/tc.hpp" // tests print tc handles (format_tc_handle)
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -51,15 +52,22 @@ private:
 
 class PrivateBus {
 public:
-    // With the shipped policy (dbus/org.nswatch1.conf), or another one.
-    explicit PrivateBus(const std::string& policy = "");
+    // With the shipped policy (dbus/org.nswatch1.conf), or another one;
+    // `extra_config` (e.g. <limit> elements) goes into the configuration too.
+    explicit PrivateBus(const std::string& policy = "", const std::string& extra_config = "");
     PrivateBus(const PrivateBus&) = delete;
     PrivateBus& operator=(const PrivateBus&) = delete;
     ~PrivateBus();
     [[nodiscard]] const std::string& address() const { return address_; }
+    // SIGKILL, reaped: every connection to it breaks at once.
+    void kill();
+    // A new dbus-daemon with the same configuration at the same address.
+    void restart();
 
 private:
+    void start();
     TempDirectory dir_;
+    std::string config_;
     std::string address_;
     pid_t pid_ = -1;
 };
@@ -68,8 +76,10 @@ class DaemonProcess {
 public:
     // Starts nswatchd (path from $NSWATCHD) on `bus` and waits for READY=1.
     // With --sources=named unless extra_args has a --sources of its own.
+    // In a new mount namespace, or in the one `mount_namespace_fd` (an open
+    // /proc/PID/ns/mnt) names: a restarted daemon finds its predecessor's /run.
     explicit DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args = {},
-                           std::vector<std::string> extra_env = {});
+                           std::vector<std::string> extra_env = {}, int mount_namespace_fd = -1);
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;
     ~DaemonProcess();
@@ -81,6 +91,9 @@ public:
     CommandResult try_sh(const std::string& command) const;
     // SIGTERM and wait; returns the exit status (or -1 if it had to be killed).
     int stop(std::chrono::milliseconds timeout);
+    // Waits for it to exit by itself; its exit status (-1: killed by a
+    // signal), or nullopt if it still runs after `timeout`.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
     // Every sd_notify datagram received so far.
     std::vector<std::string> notifications();
     // Waits until `done` holds for the datagrams received; throws on timeout.
@@ -167,6 +180,14 @@ public:
 private:
     std::unique_ptr<sdbus::IConnection> connection_;
 };
+
+// What a process holds, from /proc/PID/status and /proc/PID/fd.
+struct ProcessUsage {
+    std::size_t threads = 0;
+    std::size_t fds = 0;
+    std::size_t rss_kib = 0; // VmRSS
+};
+ProcessUsage process_usage(pid_t pid);
 
 // Link rows "ifindex name kind mtu address operstate up" from attributes.
 std::string link_row(std::int32_t ifindex, const Attributes& attrs);

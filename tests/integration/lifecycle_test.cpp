@@ -167,7 +167,10 @@ TEST_CASE("a failed worker shows State failed, restarts, and emits what it misse
     // The first notification after the initial dump kills the socket: the
     // creation of this pair is read by nobody until the worker is back.
     daemon.sh("ip -n " + ns + " link add fa type veth peer name fb");
-    recorder.wait_for(state_became("failed"));
+    const auto failed = recorder.wait_for(state_became("failed"));
+    REQUIRE(failed.changed.count("StateReason") != 0);
+    CHECK_THAT(failed.changed.at("StateReason").get<std::string>(),
+               Catch::Contains("injected failure") && Catch::Contains("retrying in 100 ms"));
     const auto resynced = recorder.wait_for([&](const ReceivedSignal& s) {
         return s.member == "Resynced" && s.name == ns;
     });

@@ -190,7 +190,12 @@ TEST_CASE("Watch through a file descriptor, then Unwatch", "[integration][source
     holder.stop(); // from now on only this test's fd holds the namespace
     const auto [name, path] = f.caller.watch("/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd));
     CHECK(name == "watch/" + std::to_string(holder.inode()));
-    CHECK(f.caller.namespace_property(path, "HolderPid").get<std::uint32_t>() == 0);
+    // The daemon learns of the holder's exit from the kernel, asynchronously.
+    const auto deadline = Clock::now() + kTimeout;
+    while (f.caller.namespace_property(path, "HolderPid").get<std::uint32_t>() != 0) {
+        REQUIRE(Clock::now() < deadline);
+        std::this_thread::sleep_for(10ms);
+    }
     CHECK(f.caller.manager_call_error("Unwatch", name).empty());
     f.wait_removed(name);
     const auto [error, message] = f.caller.manager_call_failure("Unwatch", name);

@@ -1,35 +1,9 @@
-#include "bus/attributes.hpp"
 #include "bus/object_path.hpp"
-#include "test_objects.hpp"
+#include "nswatch/link.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace nswatch;
-
-TEST_CASE("a link event carries the contract's attributes with the contract's types", "[unit][dbus]")
-{
-    Link link = test::make_link(4, "veth0", 1400, 0x1);
-    link.operstate = 6;
-    link.master = 2;
-    link.link_netnsid = 0;
-    auto event = to_dbus(SequencedEvent{9, ObjectEvent{Change::Added, 1234, link}});
-    CHECK(event.get<0>() == 9);
-    CHECK(event.get<1>() == 1234);
-    CHECK(event.get<2>() == "link-added");
-    CHECK(event.get<3>() == 4);
-    auto& attrs = event.get<4>();
-    CHECK(attrs.at("name").get<std::string>() == "veth0");
-    CHECK(attrs.at("kind").get<std::string>() == "veth");
-    CHECK(attrs.at("mtu").get<std::uint32_t>() == 1400);
-    CHECK(attrs.at("flags").get<std::uint32_t>() == 1);
-    CHECK(attrs.at("up").get<bool>());
-    CHECK(attrs.at("operstate").get<std::string>() == "up");
-    CHECK(attrs.at("address").get<std::string>() == "02:00:00:00:00:01");
-    CHECK(attrs.at("master").get<std::int32_t>() == 2);
-    CHECK(attrs.at("link_netnsid").get<std::int32_t>() == 0);
-    CHECK(attrs.at("mtu").peekValueType() == "u");
-    CHECK(attrs.at("master").peekValueType() == "i");
-}
 
 TEST_CASE("operstates use the lower-case RFC 2863 names", "[unit][dbus]")
 {

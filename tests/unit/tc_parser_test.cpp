@@ -1,59 +1,32 @@
-// Fixtures: tc messages laid out as the kernel sends them (tcmsg, TCA_KIND,
-// TCA_OPTIONS with the kind's own structs).
+// tc messages captured from Linux 6.18 (fixtures/rtnl_tc_fixtures.hpp) →
+// Qdisc, TcClass and Filter values; bursts in bytes exactly as tc printed
+// them. Malformed variants: rtnl_robustness_test.cpp.
 #include "netlink/tc_parser.hpp"
+
+#include "fixtures/rtnl_link_fixtures.hpp"
+#include "fixtures/rtnl_tc_fixtures.hpp"
+#include "rtnl_mutations.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
-#include <linux/rtnetlink.h>
-#include <netlink/attr.h>
-#include <netlink/msg.h>
-
-#include <functional>
-#include <memory>
 
 using namespace nswatch;
+using namespace nswatch::fixtures;
+using namespace nswatch::test;
 
 namespace {
 
-struct MsgFree {
-    void operator()(nl_msg* msg) const { nlmsg_free(msg); }
-};
-using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
+const PschedUnits kUnits{}; // 15.625 ticks per microsecond, as this kernel's /proc/net/psched
 
-const TcUnits kUnits{}; // 15.625 ticks per microsecond
-
-MsgPtr tc_message(int type, int ifindex, std::uint32_t handle, std::uint32_t parent, const char* kind,
-                  const std::function<void(nl_msg*)>& options = nullptr, std::uint32_t info = 0)
+template <std::size_t N>
+KernelUpdate parse(const std::array<std::byte, N>& fixture, const PschedUnits& units = kUnits)
 {
-    MsgPtr msg(nlmsg_alloc_simple(type, 0));
-    tcmsg tcm{};
-    tcm.tcm_family = AF_UNSPEC;
-    tcm.tcm_ifindex = ifindex;
-    tcm.tcm_handle = handle;
-    tcm.tcm_parent = parent;
-    tcm.tcm_info = info;
-    nlmsg_append(msg.get(), &tcm, sizeof tcm, NLMSG_ALIGNTO);
-    nla_put_string(msg.get(), TCA_KIND, kind);
-    if (options) {
-        options(msg.get());
-    }
-    return msg;
-}
-
-void nested_options(nl_msg* msg, const std::function<void(nl_msg*)>& body)
-{
-    nlattr* opts = nla_nest_start(msg, TCA_OPTIONS);
-    body(msg);
-    nla_nest_end(msg, opts);
-}
-
-KernelUpdate parse(const MsgPtr& msg)
-{
-    auto update = parse_tc_message(nlmsg_hdr(msg.get()), kUnits);
+    ParseError error;
+    auto update = parse_tc_message(bytes_of(fixture), units, &error);
+    INFO(to_string(error));
     REQUIRE(update);
+    CHECK_FALSE(error);
     return *update;
 }
 
@@ -66,26 +39,19 @@ TEST_CASE("burst sizes are computed from ticks as tc shows them", "[unit][parser
     // tc: "rate 1Mbit burst 1600b" is 125000 B/s with a 200000-tick buffer.
     CHECK(xmit_size(125000, 200000, kUnits) == 1600);
     CHECK(xmit_size(0, 200000, kUnits) == 0);
+    // Found by fuzzing: 100 Gbit/s × a 4-second buffer is 50 GB, past uint32.
+    CHECK(xmit_size(12'500'000'000ULL, 0xffffffffU, kUnits) == 0xffffffffU);
+    CHECK(xmit_size(125000, 200000, PschedUnits{0.0}) == 0xffffffffU);
 }
 
 TEST_CASE("an htb qdisc reports its default class, r2q and direct queue length", "[unit][parser]")
 {
-    auto msg = tc_message(RTM_NEWQDISC, 3, 0x10000, TC_H_ROOT, "htb", [](nl_msg* m) {
-        nested_options(m, [](nl_msg* n) {
-            tc_htb_glob glob{};
-            glob.version = 3;
-            glob.rate2quantum = 10;
-            glob.defcls = 0x10;
-            nla_put(n, TCA_HTB_INIT, sizeof glob, &glob);
-            nla_put_u32(n, TCA_HTB_DIRECT_QLEN, 1000);
-        });
-    });
-    auto update = parse(msg);
+    const auto update = parse(kHtbQdisc);
     CHECK_FALSE(update.removed);
     const auto& q = std::get<Qdisc>(update.object);
-    CHECK(q.ifindex == 3);
-    CHECK(q.handle == 0x10000);
-    CHECK(q.parent == TC_H_ROOT);
+    CHECK(q.ifindex == 5);
+    CHECK(q.handle == 0x10000U);
+    CHECK(q.parent == kTcRoot);
     CHECK(q.kind == "htb");
     CHECK(q.params.default_class == 0x10U);
     CHECK(q.params.r2q == 10U);
@@ -95,21 +61,13 @@ TEST_CASE("an htb qdisc reports its default class, r2q and direct queue length",
 
 TEST_CASE("an htb class reports rate, ceil, burst and cburst in bytes", "[unit][parser]")
 {
-    auto msg = tc_message(RTM_NEWTCLASS, 3, 0x10010, TC_H_ROOT, "htb", [](nl_msg* m) {
-        nested_options(m, [](nl_msg* n) {
-            tc_htb_opt opt{};
-            opt.rate.rate = 375000;  // 3mbit
-            opt.ceil.rate = 500000;  // 4mbit
-            opt.buffer = 66656;      // ticks
-            opt.cbuffer = 50000;
-            opt.quantum = 37500;
-            opt.prio = 2;
-            nla_put(n, TCA_HTB_PARMS, sizeof opt, &opt);
-        });
-    });
-    const auto c = std::get<TcClass>(parse(msg).object);
-    CHECK(c.params.rate == 375000U);
-    CHECK(c.params.ceil == 500000U);
+    const auto c = std::get<TcClass>(parse(kHtbClass).object);
+    CHECK(c.ifindex == 5);
+    CHECK(c.handle == 0x10010U);
+    CHECK(c.parent == kTcRoot);
+    CHECK(c.kind == "htb");
+    CHECK(c.params.rate == 375000U); // 3mbit
+    CHECK(c.params.ceil == 500000U); // 4mbit
     CHECK(c.params.burst == xmit_size(375000, 66656, kUnits));
     CHECK(c.params.burst == 1599U); // what tc printed for this class
     CHECK(c.params.cburst == 1600U);
@@ -117,74 +75,72 @@ TEST_CASE("an htb class reports rate, ceil, burst and cburst in bytes", "[unit][
     CHECK(c.params.prio == 2U);
 }
 
+TEST_CASE("the psched units are a parameter, not a hidden read", "[unit][parser]")
+{
+    // The same ticks on a clock four times coarser are four times the time.
+    const auto c = std::get<TcClass>(parse(kHtbClass, PschedUnits{15.625 / 4}).object);
+    CHECK(c.params.burst == xmit_size(375000, 66656, PschedUnits{15.625 / 4}));
+    CHECK(c.params.burst == 6398U);
+}
+
 TEST_CASE("rates above 4 GB/s come from the 64-bit attributes", "[unit][parser]")
 {
-    auto msg = tc_message(RTM_NEWTCLASS, 3, 0x10010, TC_H_ROOT, "htb", [](nl_msg* m) {
-        nested_options(m, [](nl_msg* n) {
-            tc_htb_opt opt{};
-            opt.rate.rate = ~0U;
-            opt.ceil.rate = ~0U;
-            nla_put(n, TCA_HTB_PARMS, sizeof opt, &opt);
-            nla_put_u64(n, TCA_HTB_RATE64, 10'000'000'000ULL);
-            nla_put_u64(n, TCA_HTB_CEIL64, 12'500'000'000ULL);
-        });
-    });
-    const auto c = std::get<TcClass>(parse(msg).object);
-    CHECK(c.params.rate == 10'000'000'000ULL);
+    const auto c = std::get<TcClass>(parse(kHtbClass64).object);
+    CHECK(c.params.rate == 12'500'000'000ULL); // 100gbit
     CHECK(c.params.ceil == 12'500'000'000ULL);
+    CHECK(c.params.burst == 0U); // tc printed burst 0b cburst 0b
+    CHECK(c.params.cburst == 0U);
 }
 
 TEST_CASE("a tbf qdisc reports rate, burst and limit; peakrate and mtu only when set", "[unit][parser]")
 {
-    auto make = [](std::uint32_t peak) {
-        return tc_message(RTM_NEWQDISC, 3, 0x200000, 0x10010, "tbf", [peak](nl_msg* m) {
-            nested_options(m, [peak](nl_msg* n) {
-                tc_tbf_qopt opt{};
-                opt.rate.rate = 250000;
-                opt.limit = 20480;
-                opt.buffer = 640000; // 10240 bytes at 250000 B/s
-                opt.peakrate.rate = peak;
-                opt.mtu = peak != 0 ? 125000 : 0;
-                nla_put(n, TCA_TBF_PARMS, sizeof opt, &opt);
-            });
-        });
-    };
-    const auto plain = std::get<Qdisc>(parse(make(0)).object);
+    const auto plain = std::get<Qdisc>(parse(kTbfQdisc).object);
+    CHECK(plain.handle == 0x200000U);
+    CHECK(plain.parent == 0x10010U);
+    CHECK(plain.kind == "tbf");
     CHECK(plain.params.rate == 250000U);
-    CHECK(plain.params.burst == 10240U);
+    CHECK(plain.params.burst == 10240U); // tc printed burst 10Kb
     CHECK(plain.params.limit == 20480U);
     CHECK_FALSE(plain.params.peakrate);
     CHECK_FALSE(plain.params.mtu);
-    const auto peaked = std::get<Qdisc>(parse(make(500000)).object);
-    CHECK(peaked.params.peakrate == 500000U);
-    CHECK(peaked.params.mtu == xmit_size(500000, 125000, kUnits));
+    const auto peaked = std::get<Qdisc>(parse(kTbfPeakQdisc).object);
+    CHECK(peaked.params.peakrate == 500000U); // 4mbit
+    CHECK(peaked.params.mtu == 1600U);        // tc printed mtu 1600b
 }
 
-TEST_CASE("pfifo reports its packet limit; clsact has no parameters", "[unit][parser]")
+TEST_CASE("pfifo reports its packet limit, pfifo_fast its bands", "[unit][parser]")
 {
-    auto pfifo = tc_message(RTM_NEWQDISC, 3, 0x300000, TC_H_ROOT, "pfifo", [](nl_msg* m) {
-        tc_fifo_qopt opt{};
-        opt.limit = 100;
-        nla_put(m, TCA_OPTIONS, sizeof opt, &opt); // not nested: the struct itself
-    });
-    CHECK(std::get<Qdisc>(parse(pfifo).object).params.limit == 100U);
-    auto clsact = tc_message(RTM_NEWQDISC, 3, 0xffff0000, TC_H_CLSACT, "clsact");
-    const auto q = std::get<Qdisc>(parse(clsact).object);
-    CHECK(q.kind == "clsact");
-    CHECK(q.params == TcParams{});
+    const auto pfifo = std::get<Qdisc>(parse(kPfifoQdisc).object);
+    CHECK(pfifo.ifindex == 4);
+    CHECK(pfifo.handle == 0x30000U);
+    CHECK(pfifo.kind == "pfifo");
+    CHECK(pfifo.params.limit == 100U);
+    const auto fast = std::get<Qdisc>(parse(kPfifoFastQdisc).object);
+    CHECK(fast.ifindex == 7);
+    CHECK(fast.handle == 0x80010000U);
+    CHECK(fast.kind == "pfifo_fast");
+    CHECK(fast.params.bands == 3U);
+}
+
+TEST_CASE("clsact and ingress have no parameters", "[unit][parser]")
+{
+    const auto clsact = std::get<Qdisc>(parse(kClsactQdisc).object);
+    CHECK(clsact.kind == "clsact");
+    CHECK(clsact.handle == 0xffff0000U);
+    CHECK(clsact.parent == TC_H_CLSACT);
+    CHECK(clsact.params == TcParams{});
+    const auto ingress = std::get<Qdisc>(parse(kIngressQdisc).object);
+    CHECK(ingress.kind == "ingress");
+    CHECK(ingress.parent == TC_H_INGRESS);
+    CHECK(ingress.params == TcParams{});
 }
 
 TEST_CASE("a u32 filter reports priority, protocol, chain and class id", "[unit][parser]")
 {
-    const std::uint32_t info = TC_H_MAKE(5U << 16, htons(0x0800));
-    auto msg = tc_message(RTM_NEWTFILTER, 3, 0x800800, 0x10000, "u32", [](nl_msg* m) {
-        nla_put_u32(m, TCA_CHAIN, 2);
-        nested_options(m, [](nl_msg* n) { nla_put_u32(n, TCA_U32_CLASSID, 0x10010); });
-    }, info);
-    const auto f = std::get<Filter>(parse(msg).object);
-    CHECK(f.ifindex == 3);
-    CHECK(f.handle == 0x800800);
-    CHECK(f.parent == 0x10000);
+    const auto f = std::get<Filter>(parse(kU32Filter).object);
+    CHECK(f.ifindex == 5);
+    CHECK(f.handle == 0x80000800U); // 800::800
+    CHECK(f.parent == 0x10000U);
     CHECK(f.priority == 5U);
     CHECK(f.protocol == 0x0800);
     CHECK(f.chain == 2U);
@@ -192,14 +148,42 @@ TEST_CASE("a u32 filter reports priority, protocol, chain and class id", "[unit]
     CHECK(f.classid == 0x10010U);
 }
 
-TEST_CASE("deletions are removals; other message types are not tc", "[unit][parser]")
+TEST_CASE("u32's protocol entry and hash table are filters without class id", "[unit][parser]")
 {
-    auto del = tc_message(RTM_DELTFILTER, 3, 0, 0x10000, "u32", nullptr, TC_H_MAKE(5U << 16, htons(0x0800)));
-    auto update = parse(del);
-    CHECK(update.removed);
-    CHECK(std::get<Filter>(update.object).handle == 0);
-    CHECK(parse(tc_message(RTM_DELQDISC, 3, 0x10000, TC_H_ROOT, "htb")).removed);
-    CHECK(parse(tc_message(RTM_DELTCLASS, 3, 0x10010, TC_H_ROOT, "htb")).removed);
-    auto chain = tc_message(RTM_NEWCHAIN, 3, 0, 0x10000, "");
-    CHECK_FALSE(parse_tc_message(nlmsg_hdr(chain.get()), kUnits));
+    const auto entry = std::get<Filter>(parse(kU32ProtoEntry).object);
+    CHECK(entry.handle == 0U);
+    CHECK(entry.priority == 5U);
+    CHECK(entry.protocol == 0x0800);
+    CHECK(entry.chain == 2U);
+    CHECK_FALSE(entry.classid);
+    const auto table = std::get<Filter>(parse(kU32HashTable).object);
+    CHECK(table.handle == 0x80000000U); // 800:
+    CHECK_FALSE(table.classid);
+}
+
+TEST_CASE("deletions are removals with the last attributes", "[unit][parser]")
+{
+    const auto filter = parse(kU32FilterDel);
+    CHECK(filter.removed);
+    CHECK(std::get<Filter>(filter.object).classid == 0x10010U);
+    const auto prio = parse(kU32PrioDel);
+    CHECK(prio.removed);
+    CHECK(std::get<Filter>(prio.object).handle == 0U);
+    const auto tclass = parse(kHtbClassDel);
+    CHECK(tclass.removed);
+    CHECK(std::get<TcClass>(tclass.object).params.rate == 12'500'000'000ULL);
+    const auto qdisc = parse(kHtbQdiscDel);
+    CHECK(qdisc.removed);
+    CHECK(std::get<Qdisc>(qdisc.object).params.default_class == 0x10U);
+    const auto noqueue = parse(kNoqueueDelQdisc);
+    CHECK(noqueue.removed);
+    CHECK(std::get<Qdisc>(noqueue.object).kind == "noqueue");
+}
+
+TEST_CASE("other message types are not tc", "[unit][parser]")
+{
+    ParseError error;
+    CHECK_FALSE(parse_tc_message(bytes_of(kNewChain), kUnits, &error));
+    CHECK_FALSE(parse_tc_message(bytes_of(kVethNewLink), kUnits, &error));
+    CHECK_FALSE(error);
 }

@@ -182,3 +182,14 @@ TEST_CASE("the pid of a /proc path is read only from canonical process paths", "
     CHECK_FALSE(proc_pid_of_path("/proc/123/task//ns/net"));
     CHECK_FALSE(proc_pid_of_path(""));
 }
+
+TEST_CASE("a long /proc/self path is refused with a short message (found by fuzzing)", "[unit][watchpath]")
+{
+    // The suggestion part ("use /proc/PID/...") used to echo the rest of the
+    // path whole: a 4,000-byte path came back as an 8 KiB error message.
+    const auto checked = check_watch_path("/proc/self/" + std::string(4000, 'x'));
+    REQUIRE(std::holds_alternative<std::string>(checked));
+    const auto& why = std::get<std::string>(checked);
+    CHECK_THAT(why, Catch::Contains("/proc/PID"));
+    CHECK(why.size() < 600);
+}
