@@ -78,12 +78,6 @@ for variant in "${variants[@]}"; do
       # a wake-up flag; the data itself is published by the ring's
       # acquire/release, which TSan sees.
       options+=(-Db_sanitize=thread -Db_lundef=false -Dcpp_args=-Wno-tsan)
-      # TSan starts a thread in every forked child (before exec): its clone
-      # and exit events overflow the minimal receive buffer that the
-      # connector's overrun test leaves in place, and the checked child's
-      # exec is lost (tests/unit/proc_events_test.cpp:297, every run). Out
-      # of this variant until that test restores its buffer.
-      suites+=(--no-suite connector)
       timeout_factor=3
       ;;
     fuzz)
