@@ -1,6 +1,7 @@
 #include "netlink/netlink_session.hpp"
 
 #include "netlink/route_parser.hpp"
+#include "util/stack_trim.hpp"
 
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -59,7 +60,11 @@ void NetlinkSession::run(const std::stop_token& stop, const ThreadWake& wake, Re
     act();
     pollfd socket{socket_.fd(), POLLIN, 0};
     int timeout_ms = -1; // no wake-up unless events are held
+    StackTrim stack;
     while (!stop_.stop_requested()) {
+        if (timeout_ms < 0 && scheduler_.idle()) {
+            stack.trim(); // no request out, nothing held: idle, maybe for hours
+        }
         const int ready = wake.wait(&socket, 1, timeout_ms);
         if (ready < 0) {
             if (errno != EINTR) {
