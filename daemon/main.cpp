@@ -2,6 +2,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/options.hpp"
+#include "util/thread_wake.hpp"
 
 #include <sdbus-c++/Error.h>
 #include <spdlog/spdlog.h>
@@ -24,10 +25,12 @@ int main(int argc, char** argv)
 
     // Block the stop signals before any thread exists, so every thread
     // inherits the mask and only the bus loop's signalfd receives them.
+    // The workers' wake-up signal too: only a worker's wait() unblocks it.
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, nswatch::ThreadWake::kSignal);
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 

@@ -101,7 +101,7 @@ struct Daemon::Impl final : NamespaceControl {
         // heap. (Rings no longer matter here: they grow in ~1 KiB blocks.)
         ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         spdlog::info("file descriptor limit {} (hard {}): room for about {} namespaces", fd_limit.soft, fd_limit.hard,
-                     fd_limit.soft / kFdsPerNamespace);
+                     namespace_capacity(fd_limit.soft));
         bus_watch = loop.watch_fd(connection->getEventLoopPollData().fd, POLLIN, [](short) {});
         hub_watch = loop.watch_fd(hub.fd(), POLLIN, [](short) {}); // hub.woke() drains it after every poll
         signal_watch = loop.watch_fd(signals.get(), POLLIN, [this](short) {

@@ -6,7 +6,7 @@
 // Threading: the worker produces into `ring`, the bus thread consumes.
 #include "events/event.hpp"
 #include "events/spsc_ring.hpp"
-#include "util/event_fd.hpp"
+#include "util/thread_wake.hpp"
 #include "util/unique_fd.hpp"
 
 #include <atomic>
@@ -48,11 +48,12 @@ struct WorkerChannel {
     }
 
     SpscRing<WorkerMessage> ring;
-    // Rung to wake the worker: on stop, and by the bus thread when it freed
-    // room in a ring whose producer is waiting for room.
-    EventFd worker_bell;
+    // Wakes the worker thread (attached to it for the thread's life): on
+    // stop, and by the bus thread when it freed room in a ring whose producer
+    // is waiting for room. No fd: see ThreadWake.
+    ThreadWake worker_wake;
     // Set by the worker when the ring was full; the bus thread clears it and
-    // rings worker_bell after popping. Fences on both sides: no lost wake-up.
+    // wakes the worker after popping. Fences on both sides: no lost wake-up.
     std::atomic<bool> producer_waiting{false};
     // Events the worker could not queue (each one later repaired by a resync).
     std::atomic<std::uint64_t> dropped{0};
@@ -65,7 +66,7 @@ struct WorkerChannel {
     {
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (producer_waiting.load(std::memory_order_relaxed) && producer_waiting.exchange(false)) {
-            worker_bell.signal();
+            worker_wake.wake();
         }
     }
 

@@ -6,7 +6,6 @@
 #include "netns/nsfs.hpp"
 
 #include <malloc.h>
-#include <poll.h>
 #include <sys/resource.h>
 #include <pthread.h>
 
@@ -26,19 +25,17 @@ namespace {
 constexpr auto kHealthyFor = std::chrono::seconds(60);
 
 // Waits for `delay` or stop, keeping the outbox flowing meanwhile.
-void backoff_wait(const std::stop_token& stop, const EventFd& bell, WorkerOutbox& outbox,
+void backoff_wait(const std::stop_token& stop, const ThreadWake& wake, WorkerOutbox& outbox,
                   std::chrono::milliseconds delay)
 {
     const auto deadline = std::chrono::steady_clock::now() + delay;
-    pollfd fd{bell.fd(), POLLIN, 0};
     while (!stop.stop_requested()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             return;
         }
-        if (::poll(&fd, 1, static_cast<int>(left.count())) > 0) {
-            bell.drain();
-            outbox.flush(nullptr);
+        if (wake.wait(nullptr, 0, static_cast<int>(left.count())) < 0) {
+            outbox.flush(nullptr); // woken: stop, or room in the ring
         }
     }
 }
@@ -90,7 +87,7 @@ NamespaceWorker::NamespaceWorker(NamespaceIdentity identity, std::shared_ptr<Wor
 
 NamespaceWorker::~NamespaceWorker()
 {
-    thread_.request_stop(); // the stop_callback in run() rings the bell
+    thread_.request_stop(); // the stop_callback in run() wakes the thread
     thread_.join();
     note_worker_gone();
 }
@@ -117,7 +114,10 @@ NetlinkSocket NamespaceWorker::open_socket(bool initial) const
 
 void NamespaceWorker::run(const std::stop_token& stop)
 {
-    std::stop_callback wake(stop, [this] { channel_->worker_bell.signal(); });
+    // Attached first and detached last: the stop callback and the bus thread
+    // may wake this thread exactly while it runs (see ThreadWake: lifetime).
+    const ThreadWake::Attachment attached(channel_->worker_wake);
+    std::stop_callback wake(stop, [this] { channel_->worker_wake.wake(); });
     // "nsw:<name>" (15 characters at most) shows in top -H, ps -L and gdb.
     ::pthread_setname_np(::pthread_self(), ("nsw:" + identity_.name).substr(0, 15).c_str());
     NamespaceTracker tracker;
@@ -129,7 +129,7 @@ void NamespaceWorker::run(const std::stop_token& stop)
         try {
             NetlinkSession session(identity_.name, open_socket(dumps_before == 0), tracker, outbox);
             // After a failure the first dump is diffed against what clients saw.
-            session.run(stop, channel_->worker_bell, dumps_before > 0 ? ResyncReason::Restart : ResyncReason::Initial);
+            session.run(stop, channel_->worker_wake, dumps_before > 0 ? ResyncReason::Restart : ResyncReason::Initial);
             return; // stopped
         } catch (const std::exception& e) {
             tracker.abort_dump();
@@ -142,7 +142,7 @@ void NamespaceWorker::run(const std::stop_token& stop)
             // whether it is a blip or a persistent fault.
             outbox.status(WorkerStatus{false, why + "; retrying in " + std::to_string(delay.count()) + " ms"});
         }
-        backoff_wait(stop, channel_->worker_bell, outbox, delay);
+        backoff_wait(stop, channel_->worker_wake, outbox, delay);
         delay = std::min(delay * 2, options_.backoff_max);
     }
 }

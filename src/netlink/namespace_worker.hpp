@@ -5,7 +5,7 @@
 // and its tracker; it shares a WorkerChannel with the bus thread. It opens
 // the namespace file only to make the socket and closes it right after: an
 // open file would pin the mount (a plain umount of /run/netns/X would fail
-// with EBUSY). Destroying the worker requests stop, rings its bell and
+// with EBUSY). Destroying the worker requests stop, wakes its thread and
 // joins: the socket is closed before the destructor returns, so nothing of
 // the daemon keeps a deleted namespace alive.
 //

@@ -1,6 +1,7 @@
 #include "netlink/netlink_session.hpp"
 
 #include "netlink/route_parser.hpp"
+#include "util/stack_trim.hpp"
 
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -10,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -53,30 +53,29 @@ NetlinkSession::NetlinkSession(const std::string& name, NetlinkSocket socket, Na
 
 NetlinkSession::~NetlinkSession() = default;
 
-void NetlinkSession::run(const std::stop_token& stop, const EventFd& bell, ResyncReason first_reason)
+void NetlinkSession::run(const std::stop_token& stop, const ThreadWake& wake, ResyncReason first_reason)
 {
     stop_ = stop;
     scheduler_.want_full(first_reason);
     act();
-    std::array<pollfd, 2> fds{{{socket_.fd(), POLLIN, 0}, {bell.fd(), POLLIN, 0}}};
+    pollfd socket{socket_.fd(), POLLIN, 0};
     int timeout_ms = -1; // no wake-up unless events are held
+    StackTrim stack;
     while (!stop_.stop_requested()) {
-        const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+        if (timeout_ms < 0 && scheduler_.idle()) {
+            stack.trim(); // no request out, nothing held: idle, maybe for hours
+        }
+        const int ready = wake.wait(&socket, 1, timeout_ms);
         if (ready < 0) {
-            if (errno == EINTR) {
-                continue;
+            if (errno != EINTR) {
+                throw std::system_error(errno, std::generic_category(), "ppoll");
             }
-            throw std::system_error(errno, std::generic_category(), "poll");
-        }
-        if (ready == 0) {
-            release(); // the coalescing window ended
-        }
-        if (fds[1].revents != 0) {
-            bell.drain();
+            // Woken (stop, or room in the ring); a signal is all it says.
             release(); // before the backlog: the outbox keeps their order
             outbox_.flush([this] { return tracker_.dumping() ? nullptr : tracker_.snapshot(); });
-        }
-        if (fds[0].revents != 0) {
+        } else if (ready == 0) {
+            release(); // the coalescing window ended
+        } else if (socket.revents != 0) {
             receive();
         }
         timeout_ms = release_or_wait_ms();

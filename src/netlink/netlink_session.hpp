@@ -21,7 +21,7 @@
 #include "netlink/namespace_tracker.hpp"
 #include "netlink/netlink_socket.hpp"
 #include "netlink/worker_outbox.hpp"
-#include "util/event_fd.hpp"
+#include "util/thread_wake.hpp"
 
 #include <chrono>
 #include <exception>
@@ -45,7 +45,8 @@ public:
     ~NetlinkSession();
 
     // `first_reason`: Initial for the first dump, Restart after a failure.
-    void run(const std::stop_token& stop, const EventFd& bell, ResyncReason first_reason);
+    // `wake` is the worker's, attached to this thread: run() waits in it.
+    void run(const std::stop_token& stop, const ThreadWake& wake, ResyncReason first_reason);
 
 private:
     // libnl callbacks: noexcept, see above.

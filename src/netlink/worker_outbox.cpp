@@ -1,6 +1,7 @@
 #include "netlink/worker_outbox.hpp"
 
 #include <atomic>
+#include <cstddef>
 
 namespace nswatch {
 
@@ -53,11 +54,15 @@ void WorkerOutbox::status(WorkerStatus status)
 
 void WorkerOutbox::flush(const std::function<std::shared_ptr<const NamespaceState>()>& make_snapshot)
 {
-    while (!backlog_.empty()) {
-        if (!push(backlog_.front())) {
-            return;
-        }
-        backlog_.pop_front();
+    std::size_t sent = 0;
+    while (sent < backlog_.size() && push(backlog_[sent])) {
+        ++sent;
+    }
+    if (sent == backlog_.size()) {
+        std::vector<WorkerMessage>().swap(backlog_); // no capacity kept while idle
+    } else {
+        backlog_.erase(backlog_.begin(), backlog_.begin() + static_cast<std::ptrdiff_t>(sent));
+        return;
     }
     if (!repair_owed_ || !make_snapshot) {
         return;

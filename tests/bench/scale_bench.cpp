@@ -18,7 +18,7 @@
 // All namespaces live in the daemons' private mount namespace (its own /run);
 // they are deleted at the end, also on failure or SIGINT/SIGTERM, and that
 // mount namespace goes with the last descriptor this program holds.
-// Run: sudo build/tests/scale-bench [K...]
+// Run: sudo build/tests/scale-bench [K...]  (SCALE_BENCH_SMAPS=DIR: see save_smaps)
 #include "integration/harness.hpp"
 
 #include <fcntl.h>
@@ -150,6 +150,20 @@ std::size_t settled_rss_kib(pid_t pid)
     return samples.back();
 }
 
+// With SCALE_BENCH_SMAPS=DIR, /proc/PID/smaps of the daemon with K
+// namespaces (settled) goes to DIR/smaps-K, for finding where the memory is
+// (diff the K = 0 file against another: stacks, [heap], arenas).
+void save_smaps(pid_t pid, std::size_t k)
+{
+    const char* dir = std::getenv("SCALE_BENCH_SMAPS");
+    if (dir == nullptr || *dir == '\0') {
+        return;
+    }
+    std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+    std::ofstream out(std::string(dir) + "/smaps-" + std::to_string(k));
+    out << in.rdbuf();
+}
+
 // Waits until NamespaceAdded (or NamespaceRemoved) arrived for every name.
 Clock::time_point wait_all(SignalRecorder& recorder, const std::string& member, const std::vector<std::string>& list)
 {
@@ -215,7 +229,7 @@ Row measure(const PrivateBus& bus, int mntns_fd, Namespaces& spaces, std::size_t
     spaces.add(present);
     SignalRecorder recorder(bus.address());
     const auto t_start = Clock::now();
-    DaemonProcess daemon(bus, {"--log-level=warn"}, {}, mntns_fd);
+    DaemonProcess daemon(bus, {"--log-level=warn"}, {}, mntns_fd, kLongWait);
     Caller caller(bus.address());
     while (caller.list_namespaces().size() != k + 1) { // + the host's "default"
         check_interrupted();
@@ -229,6 +243,7 @@ Row measure(const PrivateBus& bus, int mntns_fd, Namespaces& spaces, std::size_t
     row.rss_kib = settled_rss_kib(daemon.pid());
     row.threads = process_usage(daemon.pid()).threads;
     row.rss_per_ns_kib = (static_cast<double>(row.rss_kib) - static_cast<double>(rss0_kib)) / static_cast<double>(k);
+    save_smaps(daemon.pid(), k);
 
     // Live add of 1,000, then churn: the same 1,000 deleted.
     const auto added = names("c", kLiveAdd);
@@ -292,6 +307,7 @@ int main(int argc, char** argv)
             return 1;
         }
         rss0 = settled_rss_kib(empty.pid());
+        save_smaps(empty.pid(), 0);
         empty.stop(30s);
     }
     struct sigaction sa {};

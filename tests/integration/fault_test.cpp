@@ -8,6 +8,7 @@
 // depending on its load (the kernel's namespace setup and teardown
 // dominate); memory reaches its plateau within 10 cycles.
 #include "fixture.hpp"
+#include "daemon/fd_limit.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -571,8 +572,8 @@ TEST_CASE("/run/netns removed and recreated while namespaces live: they go with 
     }
     CHECK(links == std::set<std::string>{"lo", "keep", "keep2"});
     CHECK(listed_names(f.caller) == std::set<std::string>{"default", fresh, back});
-    // Two namespaces monitored again: a socket and a bell each, no more.
-    wait_until([&] { return settled_usage(f.daemon.pid()).fds == baseline.fds + std::size_t{2} * 2; },
+    // Two namespaces monitored again: a netlink socket each, no more.
+    wait_until([&] { return settled_usage(f.daemon.pid()).fds == baseline.fds + 2 * kFdsPerNamespace; },
                "the daemon's fds to be those of two namespaces");
     CHECK(settled_usage(f.daemon.pid()).threads == baseline.threads + 2);
     CHECK(logged(f.daemon, "stopped monitoring network namespace " + gone));

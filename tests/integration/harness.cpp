@@ -221,7 +221,8 @@ PrivateBus::~PrivateBus()
 }
 
 DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args,
-                             const std::vector<std::string>& extra_env, int mount_namespace_fd)
+                             const std::vector<std::string>& extra_env, int mount_namespace_fd,
+                             std::chrono::milliseconds ready_timeout)
 {
     const std::string binary = setting("NSWATCHD", NSWATCH_DEFAULT_NSWATCHD);
     const std::string notify_path = dir_.path() + "/notify";
@@ -288,7 +289,7 @@ DaemonProcess::DaemonProcess(const PrivateBus& bus, std::vector<std::string> ext
     }
     ::close(log_fd);
     reader_ = std::jthread([this](const std::stop_token& stop) { read_notifications(stop); });
-    wait_ready();
+    wait_ready(ready_timeout);
 }
 
 void DaemonProcess::read_notifications(const std::stop_token& stop)
@@ -308,9 +309,9 @@ void DaemonProcess::read_notifications(const std::stop_token& stop)
     }
 }
 
-void DaemonProcess::wait_ready()
+void DaemonProcess::wait_ready(std::chrono::milliseconds timeout)
 {
-    const auto deadline = Clock::now() + kTimeout;
+    const auto deadline = Clock::now() + timeout;
     std::unique_lock lock(mutex_);
     for (;;) {
         for (const auto& n : notifications_) {

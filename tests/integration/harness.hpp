@@ -79,8 +79,11 @@ public:
     // With --sources=named unless extra_args has a --sources of its own.
     // In a new mount namespace, or in the one `mount_namespace_fd` (an open
     // /proc/PID/ns/mnt) names: a restarted daemon finds its predecessor's /run.
+    // `ready_timeout`: how long READY=1 may take (longer for benchmarks that
+    // start with thousands of namespaces: it comes after all are reported).
     explicit DaemonProcess(const PrivateBus& bus, std::vector<std::string> extra_args = {},
-                           const std::vector<std::string>& extra_env = {}, int mount_namespace_fd = -1);
+                           const std::vector<std::string>& extra_env = {}, int mount_namespace_fd = -1,
+                           std::chrono::milliseconds ready_timeout = kTimeout);
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;
     ~DaemonProcess();
@@ -103,7 +106,7 @@ public:
     [[nodiscard]] std::string log() const;
 
 private:
-    void wait_ready();
+    void wait_ready(std::chrono::milliseconds timeout);
     void read_notifications(const std::stop_token& stop);
     TempDirectory dir_;
     int notify_fd_ = -1;
