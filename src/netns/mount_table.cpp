@@ -46,6 +46,12 @@ std::optional<MountTable> MountTable::open(std::string& why)
         why = errno_text("listmount");
         return std::nullopt;
     }
+    if (table.mounts_.empty()) {
+        // Every mount namespace has a root mount: statmount itself failed
+        // (a seccomp filter that knows listmount but not statmount).
+        why = "statmount: " + std::string(std::strerror(table.last_stat_errno_));
+        return std::nullopt;
+    }
     return table;
 }
 
@@ -93,6 +99,7 @@ bool MountTable::stat_into_table(std::uint64_t id)
             continue;
         }
         if (errno != EINTR) {
+            last_stat_errno_ = errno;
             mounts_.erase(id); // ENOENT: detached already
             return false;
         }

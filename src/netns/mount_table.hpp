@@ -47,6 +47,7 @@ private:
     UniqueFd notify_;
     std::map<std::uint64_t, MountRecord> mounts_; // by unique ID: ascending is the order of creation
     std::vector<std::byte> buffer_;
+    int last_stat_errno_ = 0;
 };
 
 } // namespace nswatch
