@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <system_error>
 
 namespace nswatch {
@@ -19,6 +20,9 @@ struct NamespaceRegistry::Entry {
     std::vector<WatchCompletion> on_export;  // Watch replies waiting for the object
     std::unique_ptr<NamespaceObject> object; // null until the worker reported
     std::unique_ptr<NamespaceWorker> worker; // destroyed (joined) first
+    std::size_t draining_index = kNotDraining; // its place in draining_
+
+    static constexpr std::size_t kNotDraining = static_cast<std::size_t>(-1);
 };
 
 NamespaceRegistry::NamespaceRegistry(sdbus::IConnection& connection, EventHub& hub, NamespaceControl& control,
@@ -105,6 +109,8 @@ void NamespaceRegistry::start_worker(Entry& entry, UniqueFd opened)
         if (!entry.channel) {
             entry.channel = std::make_shared<WorkerChannel>(options_.queue_capacity, identity.path);
             entry.channel->set_opened(std::move(opened));
+            entry.draining_index = draining_.size();
+            draining_.push_back(&entry);
         }
         WorkerOptions worker_options = options_.worker;
         worker_options.inject_failure_once = identity.name == options_.inject_failure_in;
@@ -146,6 +152,13 @@ void NamespaceRegistry::remove(const std::string& name)
     }
     if (entry.channel) {
         events_dropped_removed_ += entry.channel->dropped.load();
+    }
+    if (entry.draining_index != Entry::kNotDraining) {
+        // Swap with the last; drain() never runs during apply().
+        Entry* last = draining_.back();
+        draining_[entry.draining_index] = last;
+        last->draining_index = entry.draining_index;
+        draining_.pop_back();
     }
     if (entry.object) {
         entry.object->withdraw();
@@ -210,8 +223,8 @@ void NamespaceRegistry::when_exported(const std::string& name, WatchCompletion d
 bool NamespaceRegistry::drain()
 {
     bool more = false;
-    for (auto& [name, entry] : entries_) {
-        if (entry->channel) {
+    for (Entry* entry : draining_) {
+        if (!entry->channel->ring.empty()) {
             more = drain_entry(*entry) || more;
         }
     }
@@ -220,12 +233,8 @@ bool NamespaceRegistry::drain()
 
 bool NamespaceRegistry::has_pending() const
 {
-    for (const auto& [name, entry] : entries_) {
-        if (entry->channel && !entry->channel->ring.empty()) {
-            return true;
-        }
-    }
-    return false;
+    return std::any_of(draining_.begin(), draining_.end(),
+                       [](const Entry* entry) { return !entry->channel->ring.empty(); });
 }
 
 bool NamespaceRegistry::drain_entry(Entry& entry)

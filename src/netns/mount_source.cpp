@@ -42,8 +42,23 @@ std::string canonical_dir(const std::string& dir)
 MountSource::MountSource(EventLoop& loop, const std::string& netns_dir, bool with_named, bool with_other,
                          std::function<void()> changed)
     : netns_dir_(canonical_dir(netns_dir)), with_named_(with_named), with_other_(with_other),
-      changed_(std::move(changed)), mountinfo_(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC))
+      changed_(std::move(changed))
 {
+    std::string why;
+    table_ = MountTable::open(why);
+    if (table_) {
+        spdlog::info("mounts: fanotify mount notifications and statmount (each change read alone)");
+        watch_ = loop.watch_fd(table_->fd(), POLLIN, [this](short) {
+            if (refresh()) {
+                changed_();
+            }
+        });
+        update(table_->nsfs_mounts());
+        return;
+    }
+    spdlog::info("mounts: /proc/self/mountinfo, read whole after each change (mount notifications unavailable: {})",
+                 why);
+    mountinfo_ = UniqueFd(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC));
     if (!mountinfo_) {
         throw std::system_error(errno, std::generic_category(), "open /proc/self/mountinfo");
     }
@@ -57,7 +72,14 @@ MountSource::MountSource(EventLoop& loop, const std::string& netns_dir, bool wit
 
 bool MountSource::refresh()
 {
-    auto mounts = parse_nsfs_mounts(read_mountinfo(mountinfo_.get()));
+    if (table_) {
+        return table_->read_changes() && update(table_->nsfs_mounts());
+    }
+    return update(parse_nsfs_mounts(read_mountinfo(mountinfo_.get())));
+}
+
+bool MountSource::update(std::vector<NsfsMount> mounts)
+{
     if (mounts == mounts_) {
         return false;
     }

@@ -3,19 +3,24 @@
 // /run/docker/netns, CNI/podman directories and any `mount --bind
 // /proc/PID/ns/net FILE`.
 //
-// Kernel-facing: /proc/self/mountinfo is pollable with POLLPRI; every mount
-// or unmount in the daemon's mount namespace wakes it, and the source
-// re-reads the table. That covers `ip netns add`, which creates the file
+// Kernel-facing: on kernels with fanotify mount notifications (6.15+) each
+// mount or unmount in the daemon's mount namespace is one notification and
+// one statmount(2) (MountTable): O(1) per change. Otherwise (older kernel,
+// a seccomp filter, no CAP_SYS_ADMIN) /proc/self/mountinfo, pollable with
+// POLLPRI, is re-read whole after every change. The log says which. Both
+// cover `ip netns add`, which creates the file
 // first and bind-mounts the namespace later (an inotify watch would see only
 // the file), and a /run/netns that does not exist at boot or is deleted and
 // recreated. Nothing is opened or statted, so nothing is pinned.
 // Threading: bus thread only (registers with its EventLoop).
+#include "netns/mount_table.hpp"
 #include "netns/mountinfo.hpp"
 #include "netns/namespace_identity.hpp"
 #include "util/event_loop.hpp"
 #include "util/unique_fd.hpp"
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,14 +39,18 @@ public:
     // Whether any nsfs mount (counted or not) holds this namespace now.
     [[nodiscard]] bool holds(std::uint64_t inode) const { return inodes_.contains(inode); }
 
-    // Re-reads the table; returns whether what it holds changed.
+    // Re-reads the table (mountinfo mode) or applies the queued
+    // notifications; returns whether what it holds changed.
     bool refresh();
 
 private:
+    bool update(std::vector<NsfsMount> mounts);
+
     std::string netns_dir_;
     bool with_named_;
     bool with_other_;
     std::function<void()> changed_;
+    std::optional<MountTable> table_; // notifications; empty: mountinfo mode
     UniqueFd mountinfo_;
     FdWatch watch_;
     std::vector<NsfsMount> mounts_;

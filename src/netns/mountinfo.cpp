@@ -21,14 +21,6 @@ namespace {
 constexpr std::size_t kFixedFields = 6;
 constexpr std::size_t kTrailingFields = 3;
 
-// One well-formed line, whatever its type: any mount can hide an nsfs one.
-struct MountLine {
-    std::uint64_t id = 0;
-    std::uint64_t parent = 0;
-    std::string point;           // unescaped mount point
-    std::uint64_t net_inode = 0; // nonzero only for a network-namespace nsfs mount
-};
-
 // Fields are separated by exactly one space; an empty source is an empty
 // field, so spaces are not collapsed.
 void split_fields(std::string_view line, std::vector<std::string_view>& fields)
@@ -96,7 +88,7 @@ std::optional<std::string> unescape(std::string_view text)
     return out;
 }
 
-std::optional<MountLine> parse_line(std::string_view line, std::vector<std::string_view>& fields)
+std::optional<MountRecord> parse_line(std::string_view line, std::vector<std::string_view>& fields)
 {
     split_fields(line, fields);
     std::size_t sep = kFixedFields; // the optional fields end at the first lone "-"
@@ -117,21 +109,11 @@ std::optional<MountLine> parse_line(std::string_view line, std::vector<std::stri
     if (!point || !point->starts_with('/')) {
         return std::nullopt;
     }
-    MountLine out{*id, *parent, std::move(*point), 0};
-    std::string_view root = fields[3];
-    if (type == "nsfs" && root.starts_with("net:")) {
-        if (!root.starts_with("net:[") || !root.ends_with(']')) {
-            return std::nullopt;
-        }
-        root.remove_prefix(5);
-        root.remove_suffix(1);
-        const auto inode = parse_decimal(root);
-        if (!inode || *inode == 0) {
-            return std::nullopt;
-        }
-        out.net_inode = *inode;
+    const auto inode = net_namespace_inode(type, fields[3]);
+    if (!inode) {
+        return std::nullopt;
     }
-    return out;
+    return MountRecord{*id, *parent, std::move(*point), *inode};
 }
 
 // "/", "/a", "/a/b" for "/a/b".
@@ -157,7 +139,7 @@ std::vector<std::string_view> path_prefixes(std::string_view point)
 // A parent missing from the table ends the chain (a chroot, a fixture).
 class Visibility {
 public:
-    explicit Visibility(const std::vector<MountLine>& mounts) : mounts_(mounts)
+    explicit Visibility(const std::vector<MountRecord>& mounts) : mounts_(mounts)
     {
         for (std::size_t i = 0; i < mounts.size(); ++i) {
             by_id_[mounts[i].id] = i;
@@ -167,13 +149,13 @@ public:
 
     [[nodiscard]] bool visible(std::size_t index) const
     {
-        const MountLine& self = mounts_[index];
+        const MountRecord& self = mounts_[index];
         if (any_other(self.id, self.point, index, false)) {
             return false; // something is stacked on it
         }
         std::size_t child = index;
         for (std::size_t steps = 0; steps < mounts_.size(); ++steps) { // bounded: a cycle ends it
-            const MountLine& a = mounts_[child];
+            const MountRecord& a = mounts_[child];
             const auto parent = by_id_.find(a.parent);
             if (parent == by_id_.end() || parent->second == child) {
                 return true;
@@ -204,16 +186,33 @@ private:
         return false;
     }
 
-    const std::vector<MountLine>& mounts_;
+    const std::vector<MountRecord>& mounts_;
     std::unordered_map<std::uint64_t, std::size_t> by_id_;
     std::map<std::pair<std::uint64_t, std::string_view>, std::vector<std::size_t>> children_;
 };
 
 } // namespace
 
+std::optional<std::uint64_t> net_namespace_inode(std::string_view type, std::string_view root)
+{
+    if (type != "nsfs" || !root.starts_with("net:")) {
+        return 0;
+    }
+    if (!root.starts_with("net:[") || !root.ends_with(']')) {
+        return std::nullopt;
+    }
+    root.remove_prefix(5);
+    root.remove_suffix(1);
+    const auto inode = parse_decimal(root);
+    if (!inode || *inode == 0) {
+        return std::nullopt;
+    }
+    return inode;
+}
+
 std::vector<NsfsMount> parse_nsfs_mounts(std::string_view mountinfo)
 {
-    std::vector<MountLine> mounts;
+    std::vector<MountRecord> mounts;
     std::vector<std::string_view> fields;
     while (!mountinfo.empty()) {
         const std::size_t newline = mountinfo.find('\n');
@@ -222,11 +221,16 @@ std::vector<NsfsMount> parse_nsfs_mounts(std::string_view mountinfo)
         }
         mountinfo.remove_prefix(newline == std::string_view::npos ? mountinfo.size() : newline + 1);
     }
+    return visible_nsfs_mounts(mounts);
+}
+
+std::vector<NsfsMount> visible_nsfs_mounts(const std::vector<MountRecord>& mounts)
+{
 
     // Only the points an nsfs mount is on matter; at each, the last visible
     // mount wins (for tables whose parent IDs do not decide).
     std::set<std::string_view> nsfs_points;
-    for (const MountLine& mount : mounts) {
+    for (const MountRecord& mount : mounts) {
         if (mount.net_inode != 0) {
             nsfs_points.insert(mount.point);
         }

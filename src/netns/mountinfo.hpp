@@ -4,6 +4,7 @@
 // mount points, so discovery never pins a mount (an open fd on it would make
 // `ip netns del` fail with EBUSY).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,29 @@ struct NsfsMount {
 
     bool operator==(const NsfsMount&) const = default;
 };
+
+// One mount, whatever its type (any mount can hide an nsfs one): from a
+// mountinfo line, or from statmount(2) (mount_records.hpp). IDs are
+// compared only with IDs of the same kind (mountinfo's, or the unique
+// 64-bit ones of statmount).
+struct MountRecord {
+    std::uint64_t id = 0;
+    std::uint64_t parent = 0;
+    std::string point;           // unescaped absolute mount point
+    std::uint64_t net_inode = 0; // nonzero only for a network-namespace nsfs mount
+
+    bool operator==(const MountRecord&) const = default;
+};
+
+// The namespace inode of a mount of file-system `type` whose root is
+// `root`: N for nsfs with root "net:[N]", 0 for any other mount (another
+// type, or another namespace type's nsfs root); nullopt when an nsfs root
+// starting with "net:" is malformed.
+std::optional<std::uint64_t> net_namespace_inode(std::string_view type, std::string_view root);
+
+// The nsfs mounts of `mounts` (a whole table, in listing order) that are
+// visible at their mount point, by the rules of parse_nsfs_mounts. Pure.
+std::vector<NsfsMount> visible_nsfs_mounts(const std::vector<MountRecord>& mounts);
 
 // Every network-namespace nsfs mount in `mountinfo` (the text of
 // /proc/<pid>/mountinfo) that is visible at its mount point, in input order.
