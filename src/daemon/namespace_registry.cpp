@@ -117,7 +117,8 @@ void NamespaceRegistry::start_worker(Entry& entry, UniqueFd opened)
         entry.worker = std::make_unique<NamespaceWorker>(identity, entry.channel, hub_, worker_options);
         --unstarted_;
     } catch (const std::system_error& e) {
-        // Out of fds (its bell) or threads: shown failed, retried later.
+        // Out of threads or memory (a worker opens its fds itself and
+        // reports failing to): shown failed, retried later.
         const std::string why = e.code().value() == EMFILE
                                     ? "the daemon's file descriptor limit (RLIMIT_NOFILE) is exhausted"
                                     : std::string("cannot start its worker: ") + e.what();
