@@ -5,15 +5,12 @@ namespace nswatch {
 std::string source_string(SourceKind source)
 {
     switch (source) {
-    case SourceKind::Default:
-        return "default";
-    case SourceKind::Named:
-        return "named";
+    case SourceKind::Default: return "default";
+    case SourceKind::Named: return "named";
     case SourceKind::Docker:
     case SourceKind::Mount:
     case SourceKind::Watch:
-    case SourceKind::Process:
-        break;
+    case SourceKind::Process: break;
     }
     return std::string(name_prefix(source));
 }
@@ -21,12 +18,9 @@ std::string source_string(SourceKind source)
 std::string state_string(MonitorState state)
 {
     switch (state) {
-    case MonitorState::Starting:
-        return "starting";
-    case MonitorState::Monitoring:
-        return "monitoring";
-    case MonitorState::Failed:
-        return "failed";
+    case MonitorState::Starting: return "starting";
+    case MonitorState::Monitoring: return "monitoring";
+    case MonitorState::Failed: return "failed";
     }
     return "unknown";
 }
@@ -34,14 +28,10 @@ std::string state_string(MonitorState state)
 std::string resync_reason_string(ResyncReason reason)
 {
     switch (reason) {
-    case ResyncReason::Initial:
-        return "initial";
-    case ResyncReason::Overrun:
-        return "overrun";
-    case ResyncReason::QueueFull:
-        return "queue-full";
-    case ResyncReason::Restart:
-        return "restart";
+    case ResyncReason::Initial: return "initial";
+    case ResyncReason::Overrun: return "overrun";
+    case ResyncReason::QueueFull: return "queue-full";
+    case ResyncReason::Restart: return "restart";
     }
     return "unknown";
 }

@@ -12,19 +12,15 @@ namespace {
 sdbus::Error to_dbus_error(const ControlError& error)
 {
     switch (error.kind) {
-    case ControlError::Kind::InvalidArgs:
-        return sdbus::Error(dbus::kErrorInvalidArgs, error.message);
-    case ControlError::Kind::NoSuchNamespace:
-        return sdbus::Error(dbus::kErrorNoSuchNamespace, error.message);
-    case ControlError::Kind::Failed:
-        break;
+    case ControlError::Kind::InvalidArgs: return sdbus::Error(dbus::kErrorInvalidArgs, error.message);
+    case ControlError::Kind::NoSuchNamespace: return sdbus::Error(dbus::kErrorNoSuchNamespace, error.message);
+    case ControlError::Kind::Failed: break;
     }
     return sdbus::Error(dbus::kErrorFailed, error.message);
 }
 } // namespace
 
-ManagerObject::ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend,
-                             NamespaceControl& control)
+ManagerObject::ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend, NamespaceControl& control)
     : AdaptorInterfaces(connection, dbus::kManagerPath), backend_(backend), control_(control)
 {
     registerAdaptor();

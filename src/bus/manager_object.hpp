@@ -41,9 +41,8 @@ public:
     [[nodiscard]] virtual DaemonCounters counters() const = 0;
 };
 
-class ManagerObject final
-    : public sdbus::AdaptorInterfaces<org::nswatch1::Manager_adaptor, sdbus::Properties_adaptor,
-                                      sdbus::ObjectManager_adaptor> {
+class ManagerObject final : public sdbus::AdaptorInterfaces<org::nswatch1::Manager_adaptor, sdbus::Properties_adaptor,
+                                                            sdbus::ObjectManager_adaptor> {
 public:
     ManagerObject(sdbus::IConnection& connection, const ManagerBackend& backend, NamespaceControl& control);
     ManagerObject(const ManagerObject&) = delete;

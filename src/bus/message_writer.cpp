@@ -19,12 +19,30 @@ const std::string kAttributes = "{sv}";
 const std::string kEventStruct = "ttsia{sv}";
 const std::string kSnapshotStruct = "sia{sv}";
 
-const std::string& code(const std::string&) { return kString; }
-const std::string& code(bool) { return kBool; }
-const std::string& code(std::uint16_t) { return kU16; }
-const std::string& code(std::int32_t) { return kI32; }
-const std::string& code(std::uint32_t) { return kU32; }
-const std::string& code(std::uint64_t) { return kU64; }
+const std::string& code(const std::string&)
+{
+    return kString;
+}
+const std::string& code(bool)
+{
+    return kBool;
+}
+const std::string& code(std::uint16_t)
+{
+    return kU16;
+}
+const std::string& code(std::int32_t)
+{
+    return kI32;
+}
+const std::string& code(std::uint32_t)
+{
+    return kU32;
+}
+const std::string& code(std::uint64_t)
+{
+    return kU64;
+}
 
 template <typename T>
 void put(sdbus::Message& m, const char* key, const T& value)
@@ -111,8 +129,7 @@ void write_attributes(sdbus::Message& message, const KernelObject& object)
 void write_event(sdbus::Message& message, const SequencedEvent& event)
 {
     message.openStruct(kEventStruct);
-    message << event.seq << event.event.time_usec << event_type_name(event.event)
-            << object_ifindex(event.event.object);
+    message << event.seq << event.event.time_usec << event_type_name(event.event) << object_ifindex(event.event.object);
     write_attributes(message, event.event.object);
     message.closeStruct();
 }

@@ -1,8 +1,8 @@
 #include "bus/namespace_object.hpp"
 
+#include "bus/enum_strings.hpp"
 #include "bus/message_writer.hpp"
 #include "bus/snapshot_replies.hpp"
-#include "bus/enum_strings.hpp"
 #include "nswatch/dbus_names.hpp"
 
 namespace nswatch {

@@ -16,9 +16,8 @@
 
 namespace nswatch {
 
-class NamespaceObject final
-    : public sdbus::AdaptorInterfaces<org::nswatch1::Namespace_adaptor, sdbus::Properties_adaptor,
-                                      sdbus::ManagedObject_adaptor> {
+class NamespaceObject final : public sdbus::AdaptorInterfaces<org::nswatch1::Namespace_adaptor,
+                                                              sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor> {
 public:
     NamespaceObject(sdbus::IConnection& connection, const std::string& object_path, const NamespaceStatus& status,
                     const NamespaceMirror& mirror);
@@ -39,9 +38,10 @@ public:
     void publish_holder_changed();
 
 private:
-    void GetState(sdbus::Result<std::uint64_t, std::vector<sdbus::Struct<std::string, std::int32_t,
-                                                                          std::map<std::string, sdbus::Variant>>>>&&
-                      result) override;
+    void GetState(
+        sdbus::Result<std::uint64_t,
+                      std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>&&
+            result) override;
     std::string Name() override { return status_.identity.name; }
     std::string Source() override;
     std::uint64_t Inode() override { return status_.identity.inode; }

@@ -43,9 +43,9 @@ private:
         sdbus::MethodReply reply;
         const NamespaceMirror* mirror;
         const void* owner;
-        std::uint64_t seq = 0;    // the mirror's, when the reply was begun
-        std::size_t written = 0;  // objects, in the state's key order
-        bool whole = false;       // begun again: written in one go
+        std::uint64_t seq = 0;   // the mirror's, when the reply was begun
+        std::size_t written = 0; // objects, in the state's key order
+        bool whole = false;      // begun again: written in one go
     };
     static void begin(Reply& reply);
 

@@ -68,9 +68,12 @@ std::variant<CtlOptions, CtlExit> parse_ctl_options(const std::vector<std::strin
     // Long-only options: vals from 256 on, so errors can name them.
     enum : int { kHelp = 256, kVersion, kSystem, kSession, kJson, kQuiet };
     static constexpr option long_options[] = {
-        {"help", no_argument, nullptr, kHelp},       {"version", no_argument, nullptr, kVersion},
-        {"system", no_argument, nullptr, kSystem},   {"session", no_argument, nullptr, kSession},
-        {"json", no_argument, nullptr, kJson},       {"quiet", no_argument, nullptr, kQuiet},
+        {"help", no_argument, nullptr, kHelp},
+        {"version", no_argument, nullptr, kVersion},
+        {"system", no_argument, nullptr, kSystem},
+        {"session", no_argument, nullptr, kSession},
+        {"json", no_argument, nullptr, kJson},
+        {"quiet", no_argument, nullptr, kQuiet},
         {nullptr, 0, nullptr, 0},
     };
     const auto parsed = parse_arguments(args, "hq", long_options);

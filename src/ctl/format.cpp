@@ -161,8 +161,9 @@ std::string describe(const std::string& type, const Attributes& a)
 {
     std::ostringstream out;
     if (type == "link") {
-        out << attr_text(a, "name") << ' ' << (attr_text(a, "kind").empty() ? "-" : attr_text(a, "kind")) << " mtu " << attr_u32(a, "mtu")
-            << ' ' << (a.count("up") != 0 && a.at("up").get<bool>() ? "up" : "down") << ' ' << attr_text(a, "operstate");
+        out << attr_text(a, "name") << ' ' << (attr_text(a, "kind").empty() ? "-" : attr_text(a, "kind")) << " mtu "
+            << attr_u32(a, "mtu") << ' ' << (a.count("up") != 0 && a.at("up").get<bool>() ? "up" : "down") << ' '
+            << attr_text(a, "operstate");
         if (!attr_text(a, "address").empty()) {
             out << ' ' << attr_text(a, "address");
         }
@@ -182,8 +183,8 @@ std::string describe(const std::string& type, const Attributes& a)
                                       : "parent " + filter_parent_text(parent);
         const auto protocol = a.count("protocol") != 0 ? a.at("protocol").get<std::uint16_t>() : 0;
         const auto handle = attr_u32(a, "handle");
-        out << attr_text(a, "kind") << ' ' << where << " prio " << attr_u32(a, "priority") << ' ' << protocol_name(protocol)
-            << " chain " << attr_u32(a, "chain");
+        out << attr_text(a, "kind") << ' ' << where << " prio " << attr_u32(a, "priority") << ' '
+            << protocol_name(protocol) << " chain " << attr_u32(a, "chain");
         if (handle != 0) {
             out << " handle " << filter_handle_text(attr_text(a, "kind"), handle);
         }

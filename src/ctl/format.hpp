@@ -35,9 +35,9 @@ Json event_json(const std::string& ns, std::uint64_t seq, std::uint64_t time_use
 
 // Pieces of describe(), for tables.
 std::string protocol_name(std::uint16_t protocol);
-std::string filter_parent_text(std::uint32_t parent);       // "1:", "ingress", "egress"
+std::string filter_parent_text(std::uint32_t parent);                          // "1:", "ingress", "egress"
 std::string filter_handle_text(const std::string& kind, std::uint32_t handle); // u32: "800::800"
-std::string tc_parameters_text(const Attributes& attrs);    // "rate 1Mbit burst 1600b …"
+std::string tc_parameters_text(const Attributes& attrs);                       // "rate 1Mbit burst 1600b …"
 
 // The attributes of an object in words: "veth0 veth mtu 1500 up" for a link,
 // "htb 1: root default 0x10" for a qdisc, "u32 1: prio 5 ip handle 800::800

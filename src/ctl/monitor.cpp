@@ -78,7 +78,8 @@ private:
                 const Json j{{"namespace", ns}, {"seq", seq}, {"type", "resynced"}, {"reason", reason}};
                 std::printf("%s\n", json_text(j).c_str());
             } else {
-                std::printf("%s #%llu resynced (%s)\n", ns.c_str(), static_cast<unsigned long long>(seq), reason.c_str());
+                std::printf("%s #%llu resynced (%s)\n", ns.c_str(), static_cast<unsigned long long>(seq),
+                            reason.c_str());
             }
             std::fflush(stdout);
         };

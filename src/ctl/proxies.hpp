@@ -12,8 +12,8 @@
 
 namespace nswatch::ctl {
 
-using DbusEvents = std::vector<sdbus::Struct<std::uint64_t, std::uint64_t, std::string, std::int32_t,
-                                             std::map<std::string, sdbus::Variant>>>;
+using DbusEvents = std::vector<
+    sdbus::Struct<std::uint64_t, std::uint64_t, std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>;
 
 class ManagerProxy final : public sdbus::ProxyInterfaces<org::nswatch1::Manager_proxy> {
 public:

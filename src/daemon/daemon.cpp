@@ -85,8 +85,8 @@ std::uint64_t host_inode()
 struct Daemon::Impl final : NamespaceControl {
     explicit Impl(const DaemonOptions& options)
         : fd_limit(raise_fd_limit()), connection(connect(options.session_bus)),
-          registry(*connection, hub, *this, registry_options(options)),
-          host{"default", SourceKind::Default, "/proc/self/ns/net", host_inode()},
+          registry(*connection, hub, *this, registry_options(options)), host{"default", SourceKind::Default,
+                                                                             "/proc/self/ns/net", host_inode()},
           mounts(loop, options.netns_dir, options.source_named, options.source_mounts, [this] { dirty = true; }),
           processes(loop,
                     ProcessSourceOptions{options.process_events, options.process_scan_interval, host.inode,
@@ -168,13 +168,14 @@ struct Daemon::Impl final : NamespaceControl {
     {
         const auto* status = registry.find(name);
         if (status == nullptr) {
-            return ControlError{ControlError::Kind::NoSuchNamespace, "No monitored network namespace is named '" + name + "'"};
+            return ControlError{ControlError::Kind::NoSuchNamespace,
+                                "No monitored network namespace is named '" + name + "'"};
         }
         if (status->identity.source != SourceKind::Watch) {
-            return ControlError{ControlError::Kind::InvalidArgs,
-                                "'" + name + "' was not added by Watch: it was found as " +
-                                    source_string(status->identity.source) +
-                                    " and is monitored as long as something holds it"};
+            return ControlError{ControlError::Kind::InvalidArgs, "'" + name +
+                                                                     "' was not added by Watch: it was found as " +
+                                                                     source_string(status->identity.source) +
+                                                                     " and is monitored as long as something holds it"};
         }
         watches.erase(status->identity.inode);
         reconcile_now(); // removed, unless a source still finds it (then under that source's name)

@@ -31,8 +31,8 @@ void setup_logging(const std::string& level)
 {
     std::shared_ptr<spdlog::logger> logger;
     if (stderr_is_journal()) {
-        logger = std::make_shared<spdlog::logger>(
-            "nswatchd", std::make_shared<spdlog::sinks::systemd_sink_mt>("nswatchd", true));
+        logger = std::make_shared<spdlog::logger>("nswatchd",
+                                                  std::make_shared<spdlog::sinks::systemd_sink_mt>("nswatchd", true));
         logger->set_pattern("%v");
     } else {
         logger = std::make_shared<spdlog::logger>("nswatchd", std::make_shared<spdlog::sinks::stderr_sink_mt>());

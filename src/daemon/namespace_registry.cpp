@@ -15,11 +15,11 @@ namespace nswatch {
 struct NamespaceRegistry::Entry {
     NamespaceStatus status;
     std::string object_path;
-    std::shared_ptr<WorkerChannel> channel;  // null until the worker started
+    std::shared_ptr<WorkerChannel> channel; // null until the worker started
     NamespaceMirror mirror;
-    std::vector<WatchCompletion> on_export;  // Watch replies waiting for the object
-    std::unique_ptr<NamespaceObject> object; // null until the worker reported
-    std::unique_ptr<NamespaceWorker> worker; // destroyed (joined) first
+    std::vector<WatchCompletion> on_export;    // Watch replies waiting for the object
+    std::unique_ptr<NamespaceObject> object;   // null until the worker reported
+    std::unique_ptr<NamespaceWorker> worker;   // destroyed (joined) first
     std::size_t draining_index = kNotDraining; // its place in draining_
 
     static constexpr std::size_t kNotDraining = static_cast<std::size_t>(-1);
@@ -168,7 +168,8 @@ void NamespaceRegistry::remove(const std::string& name)
         manager_.publish_namespace_removed(name, entry.object_path);
     }
     for (auto& done : entry.on_export) {
-        done(ControlError{ControlError::Kind::Failed, "network namespace " + name + " went away before it was monitored"});
+        done(ControlError{ControlError::Kind::Failed,
+                          "network namespace " + name + " went away before it was monitored"});
     }
     spdlog::info("stopped monitoring network namespace {}", name);
     if (auto by_inode = names_by_inode_.find(entry.status.identity.inode);
@@ -184,8 +185,8 @@ void NamespaceRegistry::update_holders(const std::function<HolderInfo(std::uint6
     for (auto& [name, entry] : entries_) {
         auto& status = entry->status;
         HolderInfo holder = holder_of(status.identity.inode);
-        std::string container = !holder.container.empty() ? holder.container
-                                                           : container_from_mount_point(status.identity.path);
+        std::string container =
+            !holder.container.empty() ? holder.container : container_from_mount_point(status.identity.path);
         if (holder == status.holder && container == status.container) {
             continue;
         }

@@ -87,8 +87,18 @@ std::string usage_text()
 namespace {
 
 // Long-only options: vals from 256 on, so errors can name them.
-enum OptionId : int { kHelp = 256, kVersion, kSession, kNetnsDir, kLogLevel, kRcvbuf, kQueueSize, kSources,
-                      kProcessScanInterval, kNoProcessEvents };
+enum OptionId : int {
+    kHelp = 256,
+    kVersion,
+    kSession,
+    kNetnsDir,
+    kLogLevel,
+    kRcvbuf,
+    kQueueSize,
+    kSources,
+    kProcessScanInterval,
+    kNoProcessEvents
+};
 
 constexpr option kLongOptions[] = {
     {"help", no_argument, nullptr, kHelp},

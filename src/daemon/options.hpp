@@ -17,8 +17,8 @@ struct DaemonOptions {
     std::size_t queue_capacity = 4096;
     // --sources: which discovery sources announce namespaces. The host
     // namespace and Watch are always on.
-    bool source_named = true;  // /run/netns (--netns-dir)
-    bool source_mounts = true; // every other nsfs mount (docker/…, mount/…)
+    bool source_named = true;     // /run/netns (--netns-dir)
+    bool source_mounts = true;    // every other nsfs mount (docker/…, mount/…)
     bool source_processes = true; // namespaces only processes are in (proc/…)
     bool process_events = true;   // use the process-events connector when it works
     // Full /proc scan period; nullopt: 30 s with process events, 2 s without.

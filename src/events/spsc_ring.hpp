@@ -46,10 +46,7 @@ public:
     static constexpr std::size_t kSlots = BlockSlots;
     static_assert(kSlots > 0);
 
-    explicit SpscRing(std::size_t capacity)
-        : capacity_(capacity), head_block_(new Block), tail_block_(head_block_)
-    {
-    }
+    explicit SpscRing(std::size_t capacity) : capacity_(capacity), head_block_(new Block), tail_block_(head_block_) {}
     ~SpscRing()
     {
         // Both threads are done: destroy what was never popped, free all blocks.

@@ -83,11 +83,8 @@ std::optional<DumpAction> DumpScheduler::next(const NamespaceState& found)
             seq_ = 0; // until sent()
             return DumpAction{DumpAction::Kind::Send, {}, {}, queue_.front()};
         case Stage::Waiting:
-        case Stage::Blocked:
-            return std::nullopt; // the kernel has the word
-        case Stage::StepDone:
-            step_done();
-            break;
+        case Stage::Blocked: return std::nullopt; // the kernel has the word
+        case Stage::StepDone: step_done(); break;
         }
     }
 }

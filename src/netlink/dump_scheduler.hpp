@@ -60,10 +60,10 @@ public:
     void want_refresh(const RefreshScope& scope);
 
     // Facts, recorded from libnl callbacks or right after a receive.
-    void on_reply_done(std::uint32_t seq) noexcept; // NLMSG_DONE (ours or not)
+    void on_reply_done(std::uint32_t seq) noexcept;                   // NLMSG_DONE (ours or not)
     ReplyError on_reply_error(std::uint32_t seq, int error) noexcept; // error: -errno, as in nlmsgerr
-    void on_interrupted() noexcept;                 // a message carried NLM_F_DUMP_INTR
-    void on_overrun() noexcept;                     // the kernel dropped notifications (ENOBUFS)
+    void on_interrupted() noexcept;                                   // a message carried NLM_F_DUMP_INTR
+    void on_overrun() noexcept;                                       // the kernel dropped notifications (ENOBUFS)
 
     // A message with this seq (and our port, which the session checks) is a
     // reply to the request in flight, not a notification.
@@ -95,8 +95,8 @@ private:
     Job job_ = Job::None;
     Stage stage_ = Stage::Plan;
     DumpPhase phase_ = DumpPhase::Done;
-    std::deque<DumpRequest> queue_; // the phase's requests; front: the one sent or to send
-    std::uint32_t seq_ = 0;         // of the request in flight; 0 between jobs
+    std::deque<DumpRequest> queue_;               // the phase's requests; front: the one sent or to send
+    std::uint32_t seq_ = 0;                       // of the request in flight; 0 between jobs
     ResyncReason reason_ = ResyncReason::Initial; // of the running full job
     RefreshScope scope_;                          // of the running refresh
     bool interrupted_ = false;                    // NLM_F_DUMP_INTR during the running job

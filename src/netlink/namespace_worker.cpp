@@ -6,8 +6,8 @@
 #include "netns/nsfs.hpp"
 
 #include <malloc.h>
-#include <sys/resource.h>
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
 
@@ -80,8 +80,8 @@ void note_worker_gone()
 
 NamespaceWorker::NamespaceWorker(NamespaceIdentity identity, std::shared_ptr<WorkerChannel> channel, EventHub& hub,
                                  WorkerOptions options)
-    : identity_(std::move(identity)), channel_(std::move(channel)), hub_(hub),
-      options_(options), thread_([this](const std::stop_token& stop) { run(stop); })
+    : identity_(std::move(identity)), channel_(std::move(channel)), hub_(hub), options_(options),
+      thread_([this](const std::stop_token& stop) { run(stop); })
 {
 }
 

@@ -178,9 +178,7 @@ int NetlinkSession::on_error(sockaddr_nl* /*who*/, nlmsgerr* error, void* arg) n
     auto* self = static_cast<NetlinkSession*>(arg);
     try { // nothing may leave a callback, not even from logging (spdlog rethrows some errors)
         switch (self->scheduler_.on_reply_error(error->msg.nlmsg_seq, error->error)) {
-        case ReplyError::Delayed:
-            spdlog::debug("[{}] dump delayed by a full receive buffer", self->name_);
-            break;
+        case ReplyError::Delayed: spdlog::debug("[{}] dump delayed by a full receive buffer", self->name_); break;
         case ReplyError::Busy:
             spdlog::warn("[{}] dump request refused while another runs; retrying after it", self->name_);
             break;
@@ -205,9 +203,7 @@ void NetlinkSession::act()
             tracker_.abort_refresh(); // a full view covers it
             tracker_.begin_dump();    // a fresh table, whatever the last one held
             break;
-        case DumpAction::Kind::BeginRefresh:
-            tracker_.begin_refresh(std::move(action->scope));
-            break;
+        case DumpAction::Kind::BeginRefresh: tracker_.begin_refresh(std::move(action->scope)); break;
         case DumpAction::Kind::Send: {
             const auto& r = action->request;
             scheduler_.sent(socket_.request_dump(r.type, r.ifindex, r.parent));
@@ -217,7 +213,8 @@ void NetlinkSession::act()
             auto state = tracker_.end_dump();
             release(); // the events before the snapshot go before it
             outbox_.repair_covered();
-            spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(), static_cast<int>(action->reason));
+            spdlog::debug("[{}] dump complete: {} objects ({})", name_, state->size(),
+                          static_cast<int>(action->reason));
             outbox_.snapshot(std::move(state), action->reason);
             socket_.dump_completed();
             break;

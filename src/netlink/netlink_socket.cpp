@@ -4,8 +4,8 @@
 
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
-#include <netlink/netlink.h>
 #include <netlink/msg.h>
+#include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -53,8 +53,7 @@ void check(int rc, const char* what)
 // Failing to return would leave the thread in a foreign namespace: fatal.
 class NamespaceReturn {
 public:
-    NamespaceReturn()
-        : home_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC))
+    NamespaceReturn() : home_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC))
     {
         if (!home_) {
             throw std::system_error(errno, std::generic_category(), "open /proc/thread-self/ns/net");

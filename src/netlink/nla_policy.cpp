@@ -8,10 +8,13 @@ namespace {
 
 // <linux/netlink.h>, restated so this file needs no kernel header: the
 // layout is ABI and cannot change.
-constexpr std::size_t kNlmsgHeader = 16;            // NLMSG_HDRLEN
-constexpr std::size_t kNlaHeader = 4;               // NLA_HDRLEN: nla_len u16, nla_type u16
-constexpr std::uint16_t kNlaTypeMask = 0x3fff;      // ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER)
-constexpr std::size_t nla_align(std::size_t len) { return (len + 3) & ~std::size_t{3}; }
+constexpr std::size_t kNlmsgHeader = 16;       // NLMSG_HDRLEN
+constexpr std::size_t kNlaHeader = 4;          // NLA_HDRLEN: nla_len u16, nla_type u16
+constexpr std::uint16_t kNlaTypeMask = 0x3fff; // ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER)
+constexpr std::size_t nla_align(std::size_t len)
+{
+    return (len + 3) & ~std::size_t{3};
+}
 
 template <class T>
 T load(std::span<const std::byte> bytes, std::size_t offset)
@@ -100,8 +103,8 @@ std::optional<NlaAttributes> parse_attributes(std::span<const std::byte> stream,
         // would step past the end, so stop at the end.
         offset += std::min(nla_align(len), left);
 
-        const bool listed = type < policy.rules.size() && type < NlaAttributes::kMaxTypes &&
-                            policy.rules[type].kind != NlaKind::Ignore;
+        const bool listed =
+            type < policy.rules.size() && type < NlaAttributes::kMaxTypes && policy.rules[type].kind != NlaKind::Ignore;
         if (!listed) {
             continue;
         }

@@ -64,8 +64,8 @@ enum class NlaKind : std::uint8_t {
 
 struct NlaRule {
     NlaKind kind = NlaKind::Ignore;
-    std::uint16_t len = 0;  // Binary: minimum payload; String: maximum characters, 0 for none
-    std::string_view name;  // "IFLA_IFNAME": names the attribute in errors
+    std::uint16_t len = 0; // Binary: minimum payload; String: maximum characters, 0 for none
+    std::string_view name; // "IFLA_IFNAME": names the attribute in errors
 };
 
 // Why bytes were not accepted: where ("IFLA_IFNAME", "TCA_OPTIONS (htb)",

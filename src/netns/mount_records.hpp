@@ -21,15 +21,15 @@ namespace nswatch {
 namespace mount_abi {
 
 // fanotify_init() flag and fanotify_mark() type and mask bits.
-inline constexpr unsigned kReportMnt = 0x00004000;       // FAN_REPORT_MNT
-inline constexpr unsigned kMarkMntns = 0x00000110;       // FAN_MARK_MNTNS: the fd is a mount namespace
-inline constexpr std::uint64_t kMntAttach = 0x01000000;  // FAN_MNT_ATTACH
-inline constexpr std::uint64_t kMntDetach = 0x02000000;  // FAN_MNT_DETACH
-inline constexpr std::uint64_t kQueueOverflow = 0x4000;  // FAN_Q_OVERFLOW
-inline constexpr std::uint8_t kInfoTypeMnt = 7;          // FAN_EVENT_INFO_TYPE_MNT
-inline constexpr std::uint8_t kMetadataVersion = 3;      // FANOTIFY_METADATA_VERSION
-inline constexpr std::size_t kMetadataSize = 24;         // struct fanotify_event_metadata
-inline constexpr std::size_t kInfoMntSize = 16;          // struct fanotify_event_info_mnt
+inline constexpr unsigned kReportMnt = 0x00004000;      // FAN_REPORT_MNT
+inline constexpr unsigned kMarkMntns = 0x00000110;      // FAN_MARK_MNTNS: the fd is a mount namespace
+inline constexpr std::uint64_t kMntAttach = 0x01000000; // FAN_MNT_ATTACH
+inline constexpr std::uint64_t kMntDetach = 0x02000000; // FAN_MNT_DETACH
+inline constexpr std::uint64_t kQueueOverflow = 0x4000; // FAN_Q_OVERFLOW
+inline constexpr std::uint8_t kInfoTypeMnt = 7;         // FAN_EVENT_INFO_TYPE_MNT
+inline constexpr std::uint8_t kMetadataVersion = 3;     // FANOTIFY_METADATA_VERSION
+inline constexpr std::size_t kMetadataSize = 24;        // struct fanotify_event_metadata
+inline constexpr std::size_t kInfoMntSize = 16;         // struct fanotify_event_info_mnt
 
 // listmount(2) / statmount(2) (x86_64 and the generic table agree).
 inline constexpr long kSysStatmount = 457;
@@ -47,21 +47,21 @@ struct MntIdReq {
 static_assert(sizeof(MntIdReq) == kMntIdReqSize);
 
 // statmount mask bits this code asks for.
-inline constexpr std::uint64_t kStatMntBasic = 0x02;  // STATMOUNT_MNT_BASIC: IDs
-inline constexpr std::uint64_t kStatMntRoot = 0x08;   // STATMOUNT_MNT_ROOT
-inline constexpr std::uint64_t kStatMntPoint = 0x10;  // STATMOUNT_MNT_POINT
-inline constexpr std::uint64_t kStatFsType = 0x20;    // STATMOUNT_FS_TYPE
+inline constexpr std::uint64_t kStatMntBasic = 0x02; // STATMOUNT_MNT_BASIC: IDs
+inline constexpr std::uint64_t kStatMntRoot = 0x08;  // STATMOUNT_MNT_ROOT
+inline constexpr std::uint64_t kStatMntPoint = 0x10; // STATMOUNT_MNT_POINT
+inline constexpr std::uint64_t kStatFsType = 0x20;   // STATMOUNT_FS_TYPE
 inline constexpr std::uint64_t kStatWanted = kStatMntBasic | kStatMntRoot | kStatMntPoint | kStatFsType;
 
 // Offsets in struct statmount; its strings follow the 512-byte header.
-inline constexpr std::size_t kStatSize = 0;        // __u32 size (header and strings)
-inline constexpr std::size_t kStatMask = 8;        // __u64 mask (what was written)
-inline constexpr std::size_t kStatFsTypeStr = 36;  // __u32 fs_type
-inline constexpr std::size_t kStatMntId = 40;      // __u64 mnt_id
-inline constexpr std::size_t kStatParentId = 48;   // __u64 mnt_parent_id
-inline constexpr std::size_t kStatRootStr = 104;   // __u32 mnt_root
-inline constexpr std::size_t kStatPointStr = 108;  // __u32 mnt_point
-inline constexpr std::size_t kStatHeader = 512;    // sizeof(struct statmount)
+inline constexpr std::size_t kStatSize = 0;       // __u32 size (header and strings)
+inline constexpr std::size_t kStatMask = 8;       // __u64 mask (what was written)
+inline constexpr std::size_t kStatFsTypeStr = 36; // __u32 fs_type
+inline constexpr std::size_t kStatMntId = 40;     // __u64 mnt_id
+inline constexpr std::size_t kStatParentId = 48;  // __u64 mnt_parent_id
+inline constexpr std::size_t kStatRootStr = 104;  // __u32 mnt_root
+inline constexpr std::size_t kStatPointStr = 108; // __u32 mnt_point
+inline constexpr std::size_t kStatHeader = 512;   // sizeof(struct statmount)
 
 } // namespace mount_abi
 

@@ -24,9 +24,8 @@ std::string errno_text(const char* what)
 
 std::optional<MountTable> MountTable::open(std::string& why)
 {
-    UniqueFd notify(::fanotify_init(FAN_CLASS_NOTIF | mount_abi::kReportMnt | FAN_CLOEXEC | FAN_NONBLOCK |
-                                        FAN_UNLIMITED_QUEUE,
-                                    O_RDONLY));
+    UniqueFd notify(::fanotify_init(
+        FAN_CLASS_NOTIF | mount_abi::kReportMnt | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE, O_RDONLY));
     if (!notify) {
         why = errno_text("fanotify_init(FAN_REPORT_MNT)");
         return std::nullopt;
@@ -137,12 +136,8 @@ bool MountTable::read_changes()
         }
         for (const auto& note : parse_mount_notifications(std::span(events).first(static_cast<std::size_t>(got)))) {
             switch (note.change) {
-            case MountChange::Overflow:
-                relist = true;
-                break;
-            case MountChange::Detached:
-                changed = mounts_.erase(note.mount_id) > 0 || changed;
-                break;
+            case MountChange::Overflow: relist = true; break;
+            case MountChange::Detached: changed = mounts_.erase(note.mount_id) > 0 || changed; break;
             case MountChange::Attached:
                 stat_into_table(note.mount_id);
                 changed = true;

@@ -53,8 +53,8 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text)
 bool is_device(std::string_view text) // "major:minor"
 {
     const std::size_t colon = text.find(':');
-    return colon != std::string_view::npos && parse_decimal(text.substr(0, colon))
-        && parse_decimal(text.substr(colon + 1));
+    return colon != std::string_view::npos && parse_decimal(text.substr(0, colon)) &&
+           parse_decimal(text.substr(colon + 1));
 }
 
 // The kernel prints ' ', '\t', '\n' and '\\' in paths as a backslash and
@@ -101,8 +101,8 @@ std::optional<MountRecord> parse_line(std::string_view line, std::vector<std::st
     const std::string_view type = fields[sep + 1];
     const auto id = parse_decimal(fields[0]);
     const auto parent = parse_decimal(fields[1]);
-    if (!id || !parent || !is_device(fields[2]) || fields[3].empty() || fields[5].empty() || type.empty()
-        || fields[sep + 3].empty()) {
+    if (!id || !parent || !is_device(fields[2]) || fields[3].empty() || fields[5].empty() || type.empty() ||
+        fields[sep + 3].empty()) {
         return std::nullopt;
     }
     auto point = unescape(fields[4]);

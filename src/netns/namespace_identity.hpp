@@ -24,9 +24,9 @@ enum class SourceKind : std::uint8_t {
 std::string_view name_prefix(SourceKind source) noexcept;
 
 struct NamespaceIdentity {
-    std::string name;   // unique among monitored namespaces: "default", "X", "<prefix>/<id>"
+    std::string name; // unique among monitored namespaces: "default", "X", "<prefix>/<id>"
     SourceKind source = SourceKind::Named;
-    std::string path;   // the nsfs path it is opened through (may change: a new holder process)
+    std::string path; // the nsfs path it is opened through (may change: a new holder process)
     std::uint64_t inode = 0;
 
     bool operator==(const NamespaceIdentity&) const = default;

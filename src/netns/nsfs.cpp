@@ -43,8 +43,8 @@ namespace {
 UniqueFd open_handle(const std::string& path)
 {
     if (!path.starts_with("/proc/")) {
-        UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, path.c_str(),
-                                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+        UniqueFd tree(
+            static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
         if (tree) {
             return tree;
         }

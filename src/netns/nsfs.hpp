@@ -32,8 +32,8 @@ private:
 std::optional<std::uint64_t> nsfs_inode(const std::string& path);
 
 struct OpenedNamespace {
-    UniqueFd fd;              // O_RDONLY fd of the namespace: setns() target
-    std::uint64_t inode = 0;  // nsfs inode: the namespace's identity
+    UniqueFd fd;             // O_RDONLY fd of the namespace: setns() target
+    std::uint64_t inode = 0; // nsfs inode: the namespace's identity
 };
 
 // Opens the network namespace behind `path`. The path is resolved with

@@ -86,11 +86,10 @@ std::optional<ProcConnector> ProcConnector::open(std::string& why_not)
     }
     ProcConnector connector(std::move(fd), local.nl_pid);
     if (const int err = send_request(connector.fd(), PROC_CN_MCAST_LISTEN, connector.port_); err != 0) {
-        why_not = err == ECONNREFUSED
-                      ? failure("the connector exists only in the initial network namespace "
-                                "(is nswatchd in a container?)",
-                                err)
-                      : failure("subscribing", err);
+        why_not = err == ECONNREFUSED ? failure("the connector exists only in the initial network namespace "
+                                                "(is nswatchd in a container?)",
+                                                err)
+                                      : failure("subscribing", err);
         connector.fd_.reset(); // never subscribed: nothing to undo
         return std::nullopt;
     }
@@ -169,8 +168,8 @@ bool ProcConnector::drain(std::vector<ProcEvent>& out, std::optional<std::uint32
     for (int i = 0; i < kMaxDatagramsPerRead; ++i) {
         sockaddr_nl from{};
         socklen_t from_len = sizeof from;
-        const ssize_t n = ::recvfrom(fd_.get(), buf.data(), buf.size(), MSG_TRUNC,
-                                     reinterpret_cast<sockaddr*>(&from), &from_len);
+        const ssize_t n =
+            ::recvfrom(fd_.get(), buf.data(), buf.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &from_len);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;

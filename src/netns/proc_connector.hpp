@@ -66,9 +66,9 @@ private:
     void unsubscribe() noexcept;
 
     UniqueFd fd_;
-    std::uint32_t port_ = 0;                 // our netlink port id; also the ack of our requests
-    bool lost_ = false;                      // an overrun while open() waited
-    std::vector<ProcEvent> pending_;         // events read while open() waited
+    std::uint32_t port_ = 0;         // our netlink port id; also the ack of our requests
+    bool lost_ = false;              // an overrun while open() waited
+    std::vector<ProcEvent> pending_; // events read while open() waited
 };
 
 } // namespace nswatch

@@ -123,8 +123,8 @@ std::vector<ProcEvent> parse_proc_events(Bytes datagram)
         case proc_event::PROC_EVENT_COREDUMP:
             // Each of these starts with process_pid, process_tgid.
             if (size >= kPidPairSize) {
-                out.push_back({ProcEvent::Kind::Other, event.event_data.id.process_pid,
-                               event.event_data.id.process_tgid});
+                out.push_back(
+                    {ProcEvent::Kind::Other, event.event_data.id.process_pid, event.event_data.id.process_tgid});
             }
             return;
         default: // PROC_EVENT_NONE (acknowledgements) and unknown types

@@ -59,7 +59,8 @@ bool is_unit(std::string_view component)
 std::string_view container_in(std::string_view component, std::string_view parent, bool under_kubepods)
 {
     // Longer prefixes first: "libpod-conmon-" also starts with "libpod-".
-    for (std::string_view prefix : {"docker-", "libpod-conmon-", "libpod-", "cri-containerd-", "crio-conmon-", "crio-"}) {
+    for (std::string_view prefix :
+         {"docker-", "libpod-conmon-", "libpod-", "cri-containerd-", "crio-conmon-", "crio-"}) {
         if (component.starts_with(prefix)) {
             std::string_view id = component.substr(prefix.size());
             if (id.ends_with(".scope")) {
@@ -230,9 +231,8 @@ std::map<std::uint64_t, pid_t> scan_process_namespaces(const std::string& proc_r
     while (const dirent* entry = ::readdir(dir.get())) {
         const std::string_view name = entry->d_name;
         pid_t pid = 0;
-        if (!all_digits(name) ||
-            std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc{} || pid <= 0 ||
-            pid == skip_pid) {
+        if (!all_digits(name) || std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc{} ||
+            pid <= 0 || pid == skip_pid) {
             continue;
         }
         const auto inode = read_ns_link(dir_fd, std::string(name) + "/ns/net");

@@ -50,9 +50,8 @@ bool has_new_nsid(std::span<const char> datagram)
 } // namespace
 
 ProcessSource::ProcessSource(EventLoop& loop, ProcessSourceOptions options, std::function<void()> changed)
-    : options_(options), changed_(std::move(changed)), self_(::getpid()), scan_timer_(loop.add_timer([this] {
-          rescan();
-      }))
+    : options_(options), changed_(std::move(changed)), self_(::getpid()),
+      scan_timer_(loop.add_timer([this] { rescan(); }))
 {
     std::string why_not = "disabled";
     if (options_.use_connector) {

@@ -10,9 +10,9 @@
 namespace nswatch {
 
 struct ReconcilePlan {
-    std::vector<std::string> remove;        // names to stop monitoring
-    std::vector<NamespaceIdentity> add;     // identities to start monitoring
-    std::vector<NamespaceIdentity> update;  // same name and inode, another path (a new holder process)
+    std::vector<std::string> remove;       // names to stop monitoring
+    std::vector<NamespaceIdentity> add;    // identities to start monitoring
+    std::vector<NamespaceIdentity> update; // same name and inode, another path (a new holder process)
 };
 
 // `current`: monitored namespaces by name. `found`: every identity the

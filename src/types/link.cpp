@@ -10,8 +10,8 @@ namespace nswatch {
 std::string_view operstate_name(std::uint8_t operstate) noexcept
 {
     // Indexed by IF_OPER_* from <linux/if.h>.
-    static constexpr std::array<std::string_view, 7> names = {
-        "unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"};
+    static constexpr std::array<std::string_view, 7> names = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                                              "testing", "dormant",    "up"};
     return operstate < names.size() ? names[operstate] : "unknown";
 }
 

@@ -1,9 +1,9 @@
 #include "util/thread_wake.hpp"
 
 #include <cerrno>
+#include <ctime>
 #include <mutex>
 #include <system_error>
-#include <ctime>
 
 namespace nswatch {
 

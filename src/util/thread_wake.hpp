@@ -29,9 +29,9 @@
 // it returns (Attachment does), so every wake() after the join is a no-op,
 // whoever still holds the object. The object itself must outlive its last
 // wake() caller as usual (WorkerChannel is shared by both sides).
+#include <csignal>
 #include <poll.h>
 #include <pthread.h>
-#include <csignal>
 
 #include <atomic>
 #include <cstdint>
@@ -80,7 +80,7 @@ private:
     static constexpr std::uint32_t kInFlight = 2;
 
     std::atomic<std::uint32_t> state_{0};
-    pthread_t thread_{}; // written by attach() before the attached bit is published
+    pthread_t thread_{};   // written by attach() before the attached bit is published
     sigset_t wait_mask_{}; // the owner's mask without kSignal, for ppoll
 };
 

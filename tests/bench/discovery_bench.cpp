@@ -62,8 +62,8 @@ using namespace nswatch::test;
 
 namespace {
 
-constexpr auto kWait = 5s;       // for any one signal, exec or line
-constexpr auto kSettle = 10ms;   // pause before each measured step
+constexpr auto kWait = 5s;                          // for any one signal, exec or line
+constexpr auto kSettle = 10ms;                      // pause before each measured step
 const char* const kBenchDir = "/run/nswatch-bench"; // in the daemon's mount namespace
 
 volatile sig_atomic_t g_interrupted = 0;
@@ -216,14 +216,14 @@ private:
             auto len = static_cast<std::size_t>(n);
             for (auto* hdr = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(hdr, len); hdr = NLMSG_NEXT(hdr, len)) {
                 const auto* cn = static_cast<const cn_msg*>(NLMSG_DATA(hdr));
-                if (hdr->nlmsg_len < NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_event)) ||
-                    cn->id.idx != CN_IDX_PROC) {
+                if (hdr->nlmsg_len < NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_event)) || cn->id.idx != CN_IDX_PROC) {
                     continue;
                 }
                 proc_event ev{};
                 std::memcpy(&ev, cn->data, sizeof ev);
                 const Clock::time_point when{std::chrono::nanoseconds(ev.timestamp_ns)};
-                if (ev.what == proc_event::PROC_EVENT_EXEC && ev.event_data.exec.process_pid == ev.event_data.exec.process_tgid) {
+                if (ev.what == proc_event::PROC_EVENT_EXEC &&
+                    ev.event_data.exec.process_pid == ev.event_data.exec.process_tgid) {
                     processes_[ev.event_data.exec.process_tgid].execs.push_back(when);
                 } else if (ev.what == proc_event::PROC_EVENT_EXIT &&
                            ev.event_data.exit.process_pid == ev.event_data.exit.process_tgid) {
@@ -499,8 +499,8 @@ struct Cleanup {
     const DaemonProcess& daemon;
     int mntns_fd = -1;
     std::vector<pid_t> holders;
-    std::vector<std::string> mounts;       // files in the daemon's mount namespace
-    std::vector<std::string> named;        // ip netns names
+    std::vector<std::string> mounts; // files in the daemon's mount namespace
+    std::vector<std::string> named;  // ip netns names
     bool made_dir = false;
 
     ~Cleanup()
@@ -527,7 +527,10 @@ struct Cleanup {
         }
     }
     void forget_holder(pid_t pid) { holders.erase(std::remove(holders.begin(), holders.end(), pid), holders.end()); }
-    void forget_mount(const std::string& f) { mounts.erase(std::remove(mounts.begin(), mounts.end(), f), mounts.end()); }
+    void forget_mount(const std::string& f)
+    {
+        mounts.erase(std::remove(mounts.begin(), mounts.end(), f), mounts.end());
+    }
     void forget_named(const std::string& n) { named.erase(std::remove(named.begin(), named.end(), n), named.end()); }
 };
 
@@ -711,8 +714,8 @@ int run(int argc, char** argv)
             const auto t_umount_start = Clock::now();
             const auto unmounted = in_daemon_mount_ns(cleanup.mntns_fd, file, -1);
             cleanup.forget_mount(file);
-            const auto removed = recorder.wait_for(
-                [&](const ReceivedSignal& s) { return is_removed(s, name, t_umount_start); }, kWait);
+            const auto removed =
+                recorder.wait_for([&](const ReceivedSignal& s) { return is_removed(s, name, t_umount_start); }, kWait);
             umount_removed.push_back(ms(removed.received - unmounted));
             const auto proc_name = "proc/" + std::to_string(st.st_ino);
             for (const auto& s : recorder.all()) {

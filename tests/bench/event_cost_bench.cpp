@@ -267,8 +267,7 @@ public:
         return lines_;
     }
     // Waits for a line holding `text` after line `from`; its arrival time.
-    Clock::time_point wait_line(const std::string& text, std::size_t from,
-                                std::chrono::milliseconds timeout = kTimeout)
+    Clock::time_point wait_line(const std::string& text, std::size_t from, std::chrono::milliseconds timeout = kTimeout)
     {
         std::unique_lock lock(mutex_);
         const auto deadline = Clock::now() + timeout;
@@ -485,9 +484,11 @@ int main(int argc, char** argv)
                     n, ms(exited - start), ms(last.received - exited));
         std::printf("    CPU per event: nswatchd %.2f us, ip monitor %.2f us (ratio %.2f), dbus-daemon %.2f us\n",
                     nswatchd_us, ip_us, nswatchd_us / ip_us, bus_us);
-        std::printf("    (scheduler run time per event: nswatchd %.2f us, ip monitor %.2f us (ratio %.2f), dbus-daemon %.2f us)\n",
+        std::printf("    (scheduler run time per event: nswatchd %.2f us, ip monitor %.2f us (ratio %.2f), dbus-daemon "
+                    "%.2f us)\n",
                     (nswatchd1.run_us - nswatchd0.run_us) / events, (ip1.run_us - ip0.run_us) / events,
-                    (nswatchd1.run_us - nswatchd0.run_us) / (ip1.run_us - ip0.run_us), (bus1.run_us - bus0.run_us) / events);
+                    (nswatchd1.run_us - nswatchd0.run_us) / (ip1.run_us - ip0.run_us),
+                    (bus1.run_us - bus0.run_us) / events);
         std::printf("    Events signals %zu: %.1f events per signal; ip monitor lines %zu%s\n", event_signals,
                     static_cast<double>(n) / static_cast<double>(std::max<std::size_t>(event_signals, 1)), ip_lines,
                     monitor_complete ? "" : " (INCOMPLETE)");
@@ -520,13 +521,15 @@ int main(int argc, char** argv)
                 const auto line = monitor.wait_line("mtu " + std::to_string(mtu) + " ", from);
                 // The event's time_usec is the daemon's CLOCK_REALTIME when it
                 // read the message from the kernel.
-                const auto offset = std::chrono::system_clock::now().time_since_epoch() - Clock::now().time_since_epoch();
+                const auto offset =
+                    std::chrono::system_clock::now().time_since_epoch() - Clock::now().time_since_epoch();
                 for (const auto& e : signal.events) {
                     if (e.get<4>().at("mtu").get<std::uint32_t>() == mtu) {
                         const auto received_usec = std::chrono::duration_cast<std::chrono::microseconds>(
                             signal.received.time_since_epoch() + offset);
-                        read_ms.push_back(static_cast<double>(received_usec.count() -
-                                                              static_cast<std::int64_t>(e.get<1>())) / 1000.0);
+                        read_ms.push_back(
+                            static_cast<double>(received_usec.count() - static_cast<std::int64_t>(e.get<1>())) /
+                            1000.0);
                     }
                 }
                 dbus_ms.push_back(ms(signal.received - done));
@@ -536,7 +539,7 @@ int main(int argc, char** argv)
                         "                                  p50 %6.3f  p99 %6.3f  max %6.3f\n",
                         percentile(read_ms, 50), percentile(read_ms, 99), percentile(read_ms, 100));
             std::printf("  %s\n", pass == 0 ? "from `ip link set la mtu M`'s exit (fork+exec, reaped):"
-                                             : "from the kernel's ack of an RTM_SETLINK sent by this program:");
+                                            : "from the kernel's ack of an RTM_SETLINK sent by this program:");
             std::printf("    -> Events at a D-Bus client   p50 %6.3f  p99 %6.3f  max %6.3f\n", percentile(dbus_ms, 50),
                         percentile(dbus_ms, 99), percentile(dbus_ms, 100));
             std::printf("    -> ip monitor's line          p50 %6.3f  p99 %6.3f  max %6.3f\n", percentile(ip_ms, 50),

@@ -83,8 +83,8 @@ constexpr int kVethPairs = 1000;
 constexpr double kEventTargetMs = 20.0;
 constexpr double kGapTargetMs = 100.0;
 constexpr auto kPingInterval = 2ms;
-constexpr auto kSignalWait = 10s;           // for one sample's Events
-constexpr auto kBaselineGapWindow = 5s;     // pinger alone, no churn
+constexpr auto kSignalWait = 10s;       // for one sample's Events
+constexpr auto kBaselineGapWindow = 5s; // pinger alone, no churn
 const char* const kDaemonArgs = "--log-level=warn";
 
 volatile sig_atomic_t g_interrupted = 0;
@@ -420,7 +420,8 @@ LatencySamples measure_events(const NsExec& exec, SignalRecorder& recorder, cons
 
 void print_latency(const char* what, const LatencySamples& s)
 {
-    std::printf("  %-28s n=%zu missed=%d  from spawn: p50 %7.2f  p99 %7.2f  max %7.2f ms | from exit: p50 %7.2f  p99 %7.2f  max %7.2f ms\n",
+    std::printf("  %-28s n=%zu missed=%d  from spawn: p50 %7.2f  p99 %7.2f  max %7.2f ms | from exit: p50 %7.2f  p99 "
+                "%7.2f  max %7.2f ms\n",
                 what, s.from_exit.size(), s.missed, percentile(s.from_spawn, 50), percentile(s.from_spawn, 99),
                 maximum(s.from_spawn), percentile(s.from_exit, 50), percentile(s.from_exit, 99), maximum(s.from_exit));
 }
@@ -481,7 +482,8 @@ private:
 
 void part_snapshots(int samples, std::vector<Row>& table)
 {
-    std::printf("== 1. events of namespace B while 2 clients call GetState(A) in a loop (A: %d u32 filters)\n", kFilters);
+    std::printf("== 1. events of namespace B while 2 clients call GetState(A) in a loop (A: %d u32 filters)\n",
+                kFilters);
     PrivateBus bus;
     DaemonProcess daemon(bus, {kDaemonArgs});
     Cleanup cleanup(daemon);
@@ -511,8 +513,8 @@ void part_snapshots(int samples, std::vector<Row>& table)
         const auto batch_start = Clock::now();
         daemon.sh("tc -n " + a + " -batch " + shell_quote(batch));
         const double batch_ms = ms(Clock::now() - batch_start);
-        const auto expected = static_cast<std::size_t>(
-            std::stoul(daemon.sh("tc -n " + a + " filter show dev fa0 | grep -c '^filter'")));
+        const auto expected =
+            static_cast<std::size_t>(std::stoul(daemon.sh("tc -n " + a + " filter show dev fa0 | grep -c '^filter'")));
         // Wait until the daemon's snapshot of A holds every filter tc lists.
         std::size_t filters = 0;
         std::size_t objects = 0;
@@ -531,8 +533,9 @@ void part_snapshots(int samples, std::vector<Row>& table)
             }
             std::this_thread::sleep_for(200ms);
         }
-        std::printf("  A=%s: tc -batch of %d filters took %.0f ms; GetState(A): %zu objects, %zu filters (tc lists %zu)\n",
-                    a.c_str(), kFilters, batch_ms, objects, filters, expected);
+        std::printf(
+            "  A=%s: tc -batch of %d filters took %.0f ms; GetState(A): %zu objects, %zu filters (tc lists %zu)\n",
+            a.c_str(), kFilters, batch_ms, objects, filters, expected);
 
         daemon.sh("ip netns add " + b + " && ip -n " + b + " link add fb0 type veth peer name fb1");
         const auto b_path = wait_object(caller, b, 20s);
@@ -601,7 +604,8 @@ void part_snapshots(int samples, std::vector<Row>& table)
             total_calls += d.size();
             under_load.insert(under_load.end(), d.begin() + 2, d.end()); // without the warm-up calls
         }
-        std::printf("  GetState(A) by the 2 loopers: %zu calls (%.1f/s during sampling), p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+        std::printf("  GetState(A) by the 2 loopers: %zu calls (%.1f/s during sampling), p50 %.2f ms, p99 %.2f ms, max "
+                    "%.2f ms\n",
                     total_calls, static_cast<double>(under_load.size()) / loaded_s, percentile(under_load, 50),
                     percentile(under_load, 99), maximum(under_load));
         print_latency("baseline (no loopers)", baseline);
@@ -610,12 +614,14 @@ void part_snapshots(int samples, std::vector<Row>& table)
         // everything in its queue late (dbus-daemon is single-threaded); on
         // a shared machine, the load average says how long a runnable
         // process waits for a CPU.
-        std::printf("  load average at the end: %s", [] {
-            std::ifstream in("/proc/loadavg");
-            std::string line;
-            std::getline(in, line);
-            return line + "\n";
-        }().c_str());
+        std::printf("  load average at the end: %s",
+                    [] {
+                        std::ifstream in("/proc/loadavg");
+                        std::string line;
+                        std::getline(in, line);
+                        return line + "\n";
+                    }()
+                        .c_str());
         std::printf("  CPU while sampling, %% of one CPU: nswatchd %.0f, dbus-daemon %.0f (baseline: %.0f, %.0f)\n",
                     loaded_percent[0], loaded_percent[1], idle_percent[0], idle_percent[1]);
         std::printf("  mean wait for a CPU each time it ran, ms: nswatchd's bus thread %.2f, dbus-daemon %.2f "
@@ -627,8 +633,10 @@ void part_snapshots(int samples, std::vector<Row>& table)
         table.push_back({"   same, p99 from `ip` spawn", percentile(loaded.from_spawn, 99), kEventTargetMs});
         table.push_back({"   same, max from `ip` exit", maximum(loaded.from_exit), std::nan("")});
         table.push_back({"   same, p50 from `ip` exit", percentile(loaded.from_exit, 50), std::nan("")});
-        table.push_back({"   baseline (no loopers): p99 from `ip` exit", percentile(baseline.from_exit, 99), kEventTargetMs});
-        table.push_back({"   baseline (no loopers): p99 from `ip` spawn", percentile(baseline.from_spawn, 99), kEventTargetMs});
+        table.push_back(
+            {"   baseline (no loopers): p99 from `ip` exit", percentile(baseline.from_exit, 99), kEventTargetMs});
+        table.push_back(
+            {"   baseline (no loopers): p99 from `ip` spawn", percentile(baseline.from_spawn, 99), kEventTargetMs});
         table.push_back({"   GetState(A) alone at the client, p50", percentile(alone, 50), std::nan("")});
         table.push_back({"   GetState(A) under the 2 loopers, p50 (each)", percentile(under_load, 50), std::nan("")});
     } catch (...) {
@@ -752,8 +760,7 @@ double wait_until(Done done, std::chrono::milliseconds timeout)
 
 // Whether a signal `member` for `ns` arrived within `timeout` (0: already);
 // scans the recorder in place (a copy of everything would cost the pings).
-bool seen(SignalRecorder& recorder, const char* member, const std::string& ns,
-          std::chrono::milliseconds timeout = 0ms)
+bool seen(SignalRecorder& recorder, const char* member, const std::string& ns, std::chrono::milliseconds timeout = 0ms)
 {
     try {
         recorder.wait_for([&](const ReceivedSignal& s) { return s.member == member && s.name == ns; }, timeout);
@@ -805,7 +812,8 @@ void print_iterations(const char* title, const std::vector<Iteration>& iteration
 {
     std::printf("  %s\n", title);
     std::printf("  %-4s %-11s %7s %9s %6s %5s %6s %5s %9s %-10s %7s %9s %9s\n", "iter", "namespace", "fill ms",
-                "worker ms", "del ms", "added", "before", "remvd", "joined ms", "dump", "answers", "gap fill", "gap del");
+                "worker ms", "del ms", "added", "before", "remvd", "joined ms", "dump", "answers", "gap fill",
+                "gap del");
     std::vector<double> fill_gaps;
     for (std::size_t i = 0; i < iterations.size(); ++i) {
         const auto& it = iterations[i];
@@ -820,7 +828,8 @@ void print_iterations(const char* title, const std::vector<Iteration>& iteration
     }
     all_gaps = fill_gaps;
     all_gaps.insert(all_gaps.end(), delete_gaps.begin(), delete_gaps.end());
-    std::printf("  gaps: all %zu, p50 %.2f ms, p99 %.2f ms, max %.2f ms | add+fill phases max %.2f ms | delete phases max %.2f ms\n",
+    std::printf("  gaps: all %zu, p50 %.2f ms, p99 %.2f ms, max %.2f ms | add+fill phases max %.2f ms | delete phases "
+                "max %.2f ms\n",
                 all_gaps.size(), percentile(all_gaps, 50), percentile(all_gaps, 99), maximum(all_gaps),
                 maximum(fill_gaps), maximum(delete_gaps));
 }
@@ -828,8 +837,7 @@ void print_iterations(const char* title, const std::vector<Iteration>& iteration
 // After the delete: until the worker is joined and, if the namespace was
 // announced, NamespaceRemoved arrived; then a pause while the kernel frees
 // the links.
-void finish_iteration(Iteration& it, const DaemonProcess& daemon, SignalRecorder& recorder,
-                      const NsExec::Timing& del)
+void finish_iteration(Iteration& it, const DaemonProcess& daemon, SignalRecorder& recorder, const NsExec::Timing& del)
 {
     it.del_spawned = del.spawned;
     it.del_ms = ms(del.exited - del.spawned);
@@ -837,7 +845,8 @@ void finish_iteration(Iteration& it, const DaemonProcess& daemon, SignalRecorder
     // namespace, after NamespaceAdded and NamespaceRemoved if it announced
     // it: once the worker is gone both were sent (allow for the delivery).
     // Never monitored (c): nothing to wait for.
-    const bool monitored = !std::isnan(it.worker_wait_ms) || it.added_before_del || seen(recorder, "NamespaceAdded", it.ns);
+    const bool monitored =
+        !std::isnan(it.worker_wait_ms) || it.added_before_del || seen(recorder, "NamespaceAdded", it.ns);
     if (monitored && !std::isnan(wait_until([&] { return !worker_running(daemon.pid(), it.ns); }, 30s))) {
         it.worker_gone_ms = ms(Clock::now() - del.exited);
     }
@@ -913,8 +922,8 @@ void part_removal(int churn, std::vector<Row>& table)
             cleanup.add(unstage);
             cleanup.add(del_command);
             const auto fill_start = Clock::now();
-            daemon.sh("touch " + staged + " " + named + " && unshare --net=" + staged + " true && nsenter --net=" +
-                      staged + " ip -batch " + shell_quote(batch));
+            daemon.sh("touch " + staged + " " + named + " && unshare --net=" + staged +
+                      " true && nsenter --net=" + staged + " ip -batch " + shell_quote(batch));
             it.populate_ms = ms(Clock::now() - fill_start);
             const auto mounted = exec.mount({"--bind", staged, named});
             it.worker_wait_ms = std::numeric_limits<double>::quiet_NaN();
@@ -963,31 +972,37 @@ void part_removal(int churn, std::vector<Row>& table)
         }
 
         const auto baseline_gaps = gaps_in(answers, baseline_start, baseline_end);
-        std::printf("  baseline (no churn, %.1f s): %zu gaps, p50 %.2f ms, p99 %.2f ms, max %.2f ms; %zu ping errors in all\n",
-                    ms(baseline_end - baseline_start) / 1000.0, baseline_gaps.size(), percentile(baseline_gaps, 50),
-                    percentile(baseline_gaps, 99), maximum(baseline_gaps), pinger.errors());
+        std::printf(
+            "  baseline (no churn, %.1f s): %zu gaps, p50 %.2f ms, p99 %.2f ms, max %.2f ms; %zu ping errors in all\n",
+            ms(baseline_end - baseline_start) / 1000.0, baseline_gaps.size(), percentile(baseline_gaps, 50),
+            percentile(baseline_gaps, 99), maximum(baseline_gaps), pinger.errors());
         std::vector<double> gaps_a;
         std::vector<double> gaps_b;
         std::vector<double> del_gaps_a;
         std::vector<double> del_gaps_b;
         print_iterations("a. as in the issue: ip netns add, ip -n X -batch (1,000 veth pairs), ip netns del at once",
                          as_issue, answers, gaps_a, del_gaps_a);
-        print_iterations("b. filled before it is visible, bind-mounted into /run/netns, detached+unlinked (as ip netns del)\n"
-                         "     as soon as its worker thread runs, so that its initial dump of 2,001 links is under way",
-                         mid_dump, answers, gaps_b, del_gaps_b);
+        print_iterations(
+            "b. filled before it is visible, bind-mounted into /run/netns, detached+unlinked (as ip netns del)\n"
+            "     as soon as its worker thread runs, so that its initial dump of 2,001 links is under way",
+            mid_dump, answers, gaps_b, del_gaps_b);
         std::vector<double> gaps_c;
         std::vector<double> del_gaps_c;
         print_iterations("c. control: the same namespace made, filled and deleted outside /run/netns (never monitored)",
                          unseen, answers, gaps_c, del_gaps_c);
-        std::printf("  (fill: ip -batch; worker: from the mount's exit until the worker thread ran; added: NamespaceAdded seen;\n"
-                    "   before: it came before the delete ran; remvd: NamespaceRemoved seen; joined: from the delete's exit\n"
-                    "   until the worker thread was gone; dump: initial dump done(objects) before the stop, or cut, per the\n"
-                    "   daemon's log; answers: pings answered in the iteration; gap fill/del: largest gap between answers\n"
-                    "   ending in the add+fill phase / in the phase from the delete's start to the iteration's end)\n");
+        std::printf(
+            "  (fill: ip -batch; worker: from the mount's exit until the worker thread ran; added: NamespaceAdded "
+            "seen;\n"
+            "   before: it came before the delete ran; remvd: NamespaceRemoved seen; joined: from the delete's exit\n"
+            "   until the worker thread was gone; dump: initial dump done(objects) before the stop, or cut, per the\n"
+            "   daemon's log; answers: pings answered in the iteration; gap fill/del: largest gap between answers\n"
+            "   ending in the add+fill phase / in the phase from the delete's start to the iteration's end)\n");
 
-        table.push_back({"2a. largest gap between D-Bus answers, churn as in the issue", maximum(gaps_a), kGapTargetMs});
+        table.push_back(
+            {"2a. largest gap between D-Bus answers, churn as in the issue", maximum(gaps_a), kGapTargetMs});
         table.push_back({"    same, delete phases only", maximum(del_gaps_a), kGapTargetMs});
-        table.push_back({"2b. largest gap, namespace deleted as its initial dump starts", maximum(gaps_b), kGapTargetMs});
+        table.push_back(
+            {"2b. largest gap, namespace deleted as its initial dump starts", maximum(gaps_b), kGapTargetMs});
         table.push_back({"    same, delete phases only", maximum(del_gaps_b), kGapTargetMs});
         table.push_back({"2c. control, namespaces the daemon never sees: largest gap", maximum(gaps_c), std::nan("")});
         table.push_back({"    same, delete phases only", maximum(del_gaps_c), std::nan("")});
@@ -998,7 +1013,11 @@ void part_removal(int churn, std::vector<Row>& table)
         table.push_back({"    p99 of gaps, baseline", percentile(baseline_gaps, 99), std::nan("")});
     } catch (...) {
         std::fprintf(stderr, "daemon log (part 2, last 4 KiB):\n%s\n",
-                     [&] { const auto l = daemon.log(); return l.substr(l.size() > 4096 ? l.size() - 4096 : 0); }().c_str());
+                     [&] {
+                         const auto l = daemon.log();
+                         return l.substr(l.size() > 4096 ? l.size() - 4096 : 0);
+                     }()
+                         .c_str());
         throw;
     }
 }

@@ -40,7 +40,8 @@ void report(const char* what, std::vector<Sample> samples)
     };
     const auto [start_median, start_max] = column([](const Sample& s) { return s.from_start_ms; });
     const auto [exit_median, exit_max] = column([](const Sample& s) { return s.from_exit_ms; });
-    std::printf("%-34s n=%-4zu from command start: median %6.2f ms, max %6.2f ms | from command exit: median %6.2f ms, max %6.2f ms\n",
+    std::printf("%-34s n=%-4zu from command start: median %6.2f ms, max %6.2f ms | from command exit: median %6.2f ms, "
+                "max %6.2f ms\n",
                 what, samples.size(), start_median, start_max, exit_median, exit_max);
 }
 

@@ -174,8 +174,11 @@ Clock::time_point wait_all(SignalRecorder& recorder, const std::string& member, 
         try {
             // Rescans from the first signal on each call: erase() makes that harmless.
             return recorder
-                .wait_for([&](const ReceivedSignal& s) { return s.member == member && missing.erase(s.name) > 0 && missing.empty(); },
-                          1s)
+                .wait_for(
+                    [&](const ReceivedSignal& s) {
+                        return s.member == member && missing.erase(s.name) > 0 && missing.empty();
+                    },
+                    1s)
                 .received;
         } catch (const std::runtime_error&) {
             if (Clock::now() > deadline) {
@@ -288,7 +291,7 @@ int main(int argc, char** argv)
     }
     const auto host = machine();
     const auto nofile = set_limit(RLIMIT_NOFILE, 65536); // LimitNOFILE=65536
-    set_limit(RLIMIT_NPROC, kTasksMax); // TasksMax=32768 (see the top)
+    set_limit(RLIMIT_NPROC, kTasksMax);                  // TasksMax=32768 (see the top)
     // As in discovery-bench: the bus and the daemons inherit SIGINT ignored,
     // so Ctrl-C unwinds this program, which then cleans up.
     struct sigaction ignore {};

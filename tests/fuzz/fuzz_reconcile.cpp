@@ -21,7 +21,8 @@ NamespaceIdentity identity(FuzzedDataProvider& in)
     // names, moved paths) are common.
     const auto source = static_cast<SourceKind>(in.ConsumeIntegralInRange<int>(0, 5));
     const auto inode = in.ConsumeIntegralInRange<std::uint64_t>(1, 6);
-    std::string name = source == SourceKind::Default ? "default" : "n" + std::to_string(in.ConsumeIntegralInRange(0, 5));
+    std::string name =
+        source == SourceKind::Default ? "default" : "n" + std::to_string(in.ConsumeIntegralInRange(0, 5));
     const std::string path = "/p" + std::to_string(in.ConsumeIntegralInRange(0, 3));
     return NamespaceIdentity{std::move(name), source, path, inode};
 }

@@ -139,10 +139,12 @@ TEST_CASE("nswatchd --session and nswatchctl --session use the session bus", "[i
 {
     PrivateBus bus;
     // The system bus address leads nowhere: only the session bus works.
-    DaemonProcess daemon(bus, {"--session"},
-                         {"DBUS_SESSION_BUS_ADDRESS=" + bus.address(), "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent"});
-    const auto session = run_shell("DBUS_SESSION_BUS_ADDRESS=" + shell_quote(bus.address()) +
-                                   " DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent " + ctl_binary() + " --session list");
+    DaemonProcess daemon(
+        bus, {"--session"},
+        {"DBUS_SESSION_BUS_ADDRESS=" + bus.address(), "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent"});
+    const auto session =
+        run_shell("DBUS_SESSION_BUS_ADDRESS=" + shell_quote(bus.address()) +
+                  " DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent " + ctl_binary() + " --session list");
     CHECK(session.status == 0);
     CHECK(session.output.find("default") != std::string::npos);
     const auto system = run_shell("DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent " + ctl_binary() + " list");

@@ -54,7 +54,8 @@ ReceivedSignal SignalRecorder::wait_for(const std::function<bool(const ReceivedS
             }
         }
         if (changed_.wait_until(lock, deadline) == std::cv_status::timeout && checked == signals_.size()) {
-            throw std::runtime_error("timed out waiting for a signal (" + std::to_string(signals_.size()) + " received)");
+            throw std::runtime_error("timed out waiting for a signal (" + std::to_string(signals_.size()) +
+                                     " received)");
         }
     }
 }

@@ -7,8 +7,8 @@
 // not the issue's 300, because 300 took 33 s to 143 s on the 2-core CI VM
 // depending on its load (the kernel's namespace setup and teardown
 // dominate); memory reaches its plateau within 10 cycles.
-#include "fixture.hpp"
 #include "daemon/fd_limit.hpp"
+#include "fixture.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -48,7 +48,8 @@ long long ms(Clock::duration d)
 
 // Waits (bounded) for a condition nothing notifies about, such as a count in
 // /proc or a line in the daemon's log; `what` names it in the failure.
-void wait_until(const std::function<bool()>& done, const std::string& what, std::chrono::milliseconds timeout = kTimeout)
+void wait_until(const std::function<bool()>& done, const std::string& what,
+                std::chrono::milliseconds timeout = kTimeout)
 {
     const auto deadline = Clock::now() + timeout;
     while (!done()) {
@@ -615,8 +616,7 @@ TEST_CASE("a namespace removed during its initial dump again and again: no annou
     }
     f.daemon.sh("touch " + file + " && unshare --net=" + file + " true && nsenter --net=" + file + " ip -batch " +
                 dir.path() + "/links && nsenter --net=" + file + " sh -c 'ip link add " + host_end +
-                " type veth peer name inner && ip link set " + host_end + " netns " + std::to_string(::getpid()) +
-                "'");
+                " type veth peer name inner && ip link set " + host_end + " netns " + std::to_string(::getpid()) + "'");
     struct Unmount {
         DaemonFixture& f;
         std::string file;
@@ -657,8 +657,7 @@ TEST_CASE("a namespace removed during its initial dump again and again: no annou
     wait_until([&] { return settled_usage(f.daemon.pid()).fds == baseline.fds; }, "every worker's fds to close");
     // Nothing of the daemon holds the namespace: once its own mount goes, it is destroyed.
     f.daemon.sh("umount " + file);
-    wait_until([&] { return !host_link_exists(host_end); }, "the namespace and its host veth end to be destroyed",
-               60s);
+    wait_until([&] { return !host_link_exists(host_end); }, "the namespace and its host veth end to be destroyed", 60s);
     std::printf("fault (removed during the initial dump): %d rounds in %lld ms; %zu announced before their removal "
                 "(the others went before their dump ended)\n",
                 kRounds, ms(raced - started), announced);

@@ -49,8 +49,7 @@ struct DaemonFixture {
             }
             for (const auto& e : s.events) {
                 if (e.get<2>() == type && e.get<4>().count("name") != 0 &&
-                    e.get<4>().at("name").get<std::string>() == link &&
-                    (!also || also(e.get<4>()))) {
+                    e.get<4>().at("name").get<std::string>() == link && (!also || also(e.get<4>()))) {
                     found = e;
                     return true;
                 }

@@ -1,6 +1,5 @@
 #include "harness.hpp"
 
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -8,8 +7,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -330,8 +329,9 @@ void DaemonProcess::wait_ready(std::chrono::milliseconds timeout)
     }
 }
 
-std::vector<std::string> DaemonProcess::wait_notifications(const std::function<bool(const std::vector<std::string>&)>& done,
-                                                            std::chrono::milliseconds timeout)
+std::vector<std::string>
+DaemonProcess::wait_notifications(const std::function<bool(const std::vector<std::string>&)>& done,
+                                  std::chrono::milliseconds timeout)
 {
     std::unique_lock lock(mutex_);
     if (!notified_.wait_for(lock, timeout, [&] { return done(notifications_); })) {
@@ -411,8 +411,8 @@ ProcessUsage process_usage(pid_t pid)
         }
     }
     std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(proc + "/fd", ec); !ec && it != std::filesystem::directory_iterator();
-         it.increment(ec)) {
+    for (auto it = std::filesystem::directory_iterator(proc + "/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
         ++usage.fds;
     }
     if (usage.threads == 0) {

@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 inline constexpr auto kTimeout = 20s;
 
 struct CommandResult {
-    int status = -1; // exit status, or -1 if killed
+    int status = -1;    // exit status, or -1 if killed
     std::string output; // stdout and stderr
 };
 
@@ -123,11 +123,11 @@ struct ReceivedSignal {
     std::string path;
     std::string interface;
     std::string member;
-    std::string name;                 // first argument (namespace name), if a string
-    std::string object;               // NamespaceAdded/Removed: object path
-    std::vector<DbusEvent> events;    // Events
-    std::uint64_t seq = 0;            // Resynced
-    std::string reason;               // Resynced
+    std::string name;                              // first argument (namespace name), if a string
+    std::string object;                            // NamespaceAdded/Removed: object path
+    std::vector<DbusEvent> events;                 // Events
+    std::uint64_t seq = 0;                         // Resynced
+    std::string reason;                            // Resynced
     std::map<std::string, sdbus::Variant> changed; // PropertiesChanged (name = interface)
     Clock::time_point received;
 };
@@ -141,7 +141,8 @@ public:
     ~SignalRecorder();
 
     // Waits until a recorded signal satisfies `match`; throws on timeout.
-    ReceivedSignal wait_for(const std::function<bool(const ReceivedSignal&)>& match, std::chrono::milliseconds timeout = kTimeout);
+    ReceivedSignal wait_for(const std::function<bool(const ReceivedSignal&)>& match,
+                            std::chrono::milliseconds timeout = kTimeout);
     std::vector<ReceivedSignal> all();
     [[nodiscard]] std::size_t count();
     // Waits until more than `seen` signals were received; false on timeout.

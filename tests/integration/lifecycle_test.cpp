@@ -54,7 +54,9 @@ TEST_CASE("a second, independent client (busctl) sees the signals", "[integratio
                  static_cast<char*>(nullptr));
         ::_exit(127);
     }
-    auto seen = [&](const std::string& text) { return run_shell("grep -q -- " + shell_quote(text) + " " + out).status == 0; };
+    auto seen = [&](const std::string& text) {
+        return run_shell("grep -q -- " + shell_quote(text) + " " + out).status == 0;
+    };
     // Handshake: busctl prints our own call once it is monitoring.
     const auto deadline = Clock::now() + kTimeout;
     while (!seen("ListNamespaces")) {
@@ -72,8 +74,11 @@ TEST_CASE("a second, independent client (busctl) sees the signals", "[integratio
     }
     ::kill(busctl, SIGTERM);
     ::waitpid(busctl, nullptr, 0);
-    CHECK(run_shell("busctl --address=" + f.bus.address() + " call org.nswatch1 /org/nswatch1 org.nswatch1.Manager "
-                    "GetNamespace s " + ns).output.find("/org/nswatch1/netns/" + ns) != std::string::npos);
+    CHECK(run_shell("busctl --address=" + f.bus.address() +
+                    " call org.nswatch1 /org/nswatch1 org.nswatch1.Manager "
+                    "GetNamespace s " +
+                    ns)
+              .output.find("/org/nswatch1/netns/" + ns) != std::string::npos);
 }
 
 TEST_CASE("bad requests get D-Bus errors, not crashes", "[integration][lifecycle]")
@@ -121,7 +126,8 @@ TEST_CASE("any local user may read; only root may call Watch (shipped bus policy
 
     const auto watch = as_nobody("call org.nswatch1 /org/nswatch1 org.nswatch1.Manager Watch s /proc/1/ns/net");
     CHECK(watch.status != 0);
-    CHECK(watch.output.find("Access denied") != std::string::npos); // busctl words org.freedesktop.DBus.Error.AccessDenied so
+    CHECK(watch.output.find("Access denied") !=
+          std::string::npos); // busctl words org.freedesktop.DBus.Error.AccessDenied so
     const auto unwatch = as_nobody("call org.nswatch1 /org/nswatch1 org.nswatch1.Manager Unwatch s default");
     CHECK(unwatch.status != 0);
     CHECK(unwatch.output.find("Access denied") != std::string::npos);
@@ -146,7 +152,6 @@ TEST_CASE("with WATCHDOG_USEC set the daemon pings systemd at half the interval"
     CHECK(std::find(all.begin(), all.end(), "STATUS=Monitoring 1 network namespace") != all.end());
 }
 
-
 TEST_CASE("a failed worker shows State failed, restarts, and emits what it missed", "[integration][lifecycle]")
 {
     const auto ns = unique_name("nsx");
@@ -155,9 +160,8 @@ TEST_CASE("a failed worker shows State failed, restarts, and emits what it misse
     SignalRecorder recorder(bus.address());
     Caller caller(bus.address());
     daemon.sh("ip netns add " + ns);
-    const auto path = recorder.wait_for([&](const ReceivedSignal& s) {
-        return s.member == "NamespaceAdded" && s.name == ns;
-    }).object;
+    const auto path =
+        recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "NamespaceAdded" && s.name == ns; }).object;
     auto state_became = [&](const std::string& value) {
         return [&, value](const ReceivedSignal& s) {
             return s.member == "PropertiesChanged" && s.path == path && s.changed.count("State") != 0 &&
@@ -171,9 +175,8 @@ TEST_CASE("a failed worker shows State failed, restarts, and emits what it misse
     REQUIRE(failed.changed.count("StateReason") != 0);
     CHECK_THAT(failed.changed.at("StateReason").get<std::string>(),
                Catch::Contains("injected failure") && Catch::Contains("retrying in 100 ms"));
-    const auto resynced = recorder.wait_for([&](const ReceivedSignal& s) {
-        return s.member == "Resynced" && s.name == ns;
-    });
+    const auto resynced =
+        recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "Resynced" && s.name == ns; });
     CHECK(resynced.reason == "restart");
     recorder.wait_for(state_became("monitoring"));
     CHECK(caller.namespace_property(path, "State").get<std::string>() == "monitoring");
@@ -206,10 +209,11 @@ TEST_CASE("the daemon itself refuses Watch and Unwatch to non-root callers, what
     TempDirectory dir;
     const auto lax = dir.path() + "/lax.conf";
     // A policy that lets anyone call anything on org.nswatch1.
-    std::ofstream(lax) << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                          " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                          "<busconfig><policy user=\"root\"><allow own=\"org.nswatch1\"/></policy>"
-                          "<policy context=\"default\"><allow send_destination=\"org.nswatch1\"/></policy></busconfig>\n";
+    std::ofstream(lax)
+        << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+           " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+           "<busconfig><policy user=\"root\"><allow own=\"org.nswatch1\"/></policy>"
+           "<policy context=\"default\"><allow send_destination=\"org.nswatch1\"/></policy></busconfig>\n";
     ::chmod(dir.path().c_str(), 0755);
     PrivateBus bus(lax);
     DaemonProcess daemon(bus);

@@ -16,7 +16,8 @@ namespace {
 std::set<std::string> ip_link_rows(const DaemonProcess& daemon, const std::string& ns)
 {
     const auto out = daemon.sh(
-        "ip -n " + ns + " -d -j link show | jq -r '.[] | \"\\(.ifindex) \\(.ifname) \\(.linkinfo.info_kind // \"\") "
+        "ip -n " + ns +
+        " -d -j link show | jq -r '.[] | \"\\(.ifindex) \\(.ifname) \\(.linkinfo.info_kind // \"\") "
         "\\(.mtu) \\(.address // \"\") \\(.operstate | ascii_downcase) \\(if (.flags | index(\"UP\")) then \"up\" "
         "else \"down\" end)\"'");
     std::set<std::string> rows;
@@ -38,8 +39,7 @@ std::set<std::string> rows_of(const std::map<std::int32_t, Attributes>& links)
 
 } // namespace
 
-TEST_CASE("a veth created, changed and deleted in a namespace yields the right events in order",
-          "[integration][links]")
+TEST_CASE("a veth created, changed and deleted in a namespace yields the right events in order", "[integration][links]")
 {
     DaemonFixture f;
     const auto [ns, path] = f.add_namespace("nsl");
@@ -47,7 +47,8 @@ TEST_CASE("a veth created, changed and deleted in a namespace yields the right e
     f.daemon.sh("ip -n " + ns + " link add va type veth peer name vb");
     f.wait_event(ns, "link-added", "va");
     f.daemon.sh("ip -n " + ns + " link set va mtu 1400");
-    f.wait_event(ns, "link-changed", "va", [](const Attributes& a) { return a.at("mtu").get<std::uint32_t>() == 1400; });
+    f.wait_event(ns, "link-changed", "va",
+                 [](const Attributes& a) { return a.at("mtu").get<std::uint32_t>() == 1400; });
     f.daemon.sh("ip -n " + ns + " link set va up");
     f.wait_event(ns, "link-changed", "va", [](const Attributes& a) { return a.at("up").get<bool>(); });
     f.daemon.sh("ip -n " + ns + " link set va down");
@@ -138,9 +139,9 @@ TEST_CASE("GetState plus the events after its seq equals what ip shows", "[integ
     const auto [final_seq, final_objects] = f.caller.get_state(path);
     CHECK(final_seq == f.recorder.events_of(ns).back().get<0>());
     CHECK(rows_of(links) == kernel);
-    CHECK(std::count_if(final_objects.begin(), final_objects.end(),
-                        [](const auto& o) { return o.template get<0>() == "link"; }) ==
-          static_cast<long>(links.size()));
+    CHECK(std::count_if(final_objects.begin(), final_objects.end(), [](const auto& o) {
+              return o.template get<0>() == "link";
+          }) == static_cast<long>(links.size()));
     for (const auto& [ifindex, attrs] : links) {
         if (attrs.at("name").get<std::string>() == "gb") {
             CHECK(attrs.at("master").get<std::int32_t>() != 0); // enslaved to br0

@@ -33,7 +33,8 @@ TEST_CASE("GetState of 1,500 filters taken while a link changes is the state at 
     }
     f.daemon.sh("tc -n " + ns + " -batch " + shell_quote(batch));
     const auto filters_of = [](const std::vector<DbusObject>& objects) {
-        return std::count_if(objects.begin(), objects.end(), [](const DbusObject& o) { return o.get<0>() == "filter"; });
+        return std::count_if(objects.begin(), objects.end(),
+                             [](const DbusObject& o) { return o.get<0>() == "filter"; });
     };
     const auto expected = std::stol(f.daemon.sh("tc -n " + ns + " filter show dev sa | grep -c '^filter'"));
     REQUIRE(expected > kFilters); // and the per-priority entries

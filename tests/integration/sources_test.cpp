@@ -90,7 +90,8 @@ TEST_CASE("a namespace only a process is in is announced, and released when the 
     const auto path = f.wait_added(name);
     CHECK(f.caller.namespace_property(path, "Source").get<std::string>() == "proc");
     CHECK(f.caller.namespace_property(path, "Inode").get<std::uint64_t>() == holder.inode());
-    CHECK(f.caller.namespace_property(path, "HolderPid").get<std::uint32_t>() == static_cast<std::uint32_t>(holder.pid()));
+    CHECK(f.caller.namespace_property(path, "HolderPid").get<std::uint32_t>() ==
+          static_cast<std::uint32_t>(holder.pid()));
     CHECK(f.caller.namespace_property(path, "HolderCommand").get<std::string>() == "sleep");
     CHECK(f.caller.namespace_property(path, "Path").get<std::string>() == holder.ns_path());
     CHECK(f.caller.namespace_property(path, "Cookie").get<std::uint64_t>() != 0);

@@ -16,7 +16,8 @@ using namespace nswatch::test;
 
 namespace {
 
-using Key = std::tuple<std::string, std::int32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint16_t, std::uint32_t>;
+using Key =
+    std::tuple<std::string, std::int32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint16_t, std::uint32_t>;
 
 Key key_of(const std::string& type, std::int32_t ifindex, const Attributes& a)
 {
@@ -131,11 +132,13 @@ std::multiset<std::string> burst(const std::vector<std::string>& args, const cha
 
     // &ns = ns: clang 14 (clang-tidy) cannot capture a structured binding.
     const auto ip_links = [&, &ns = ns] {
-        return rows(f.daemon.sh("ip -n " + ns + " -j link show | jq -r '.[] | \"\\(.ifindex) \\(.ifname) \\(if "
+        return rows(f.daemon.sh("ip -n " + ns +
+                                " -j link show | jq -r '.[] | \"\\(.ifindex) \\(.ifname) \\(if "
                                 "(.flags | index(\"UP\")) then \"up\" else \"down\" end)\"'"));
     };
     const auto tc_qdiscs = [&, &ns = ns] {
-        return rows(f.daemon.sh("tc -n " + ns + " -j qdisc show | jq -r '.[] | \"\\(.dev) \\(.kind) \\(.handle) "
+        return rows(f.daemon.sh("tc -n " + ns +
+                                " -j qdisc show | jq -r '.[] | \"\\(.dev) \\(.kind) \\(.handle) "
                                 "\\(if .root then \"root\" else .parent end)\"'"));
     };
     const auto kernel_links = ip_links();
@@ -153,9 +156,9 @@ std::multiset<std::string> burst(const std::vector<std::string>& args, const cha
             break;
         }
         if (!f.recorder.wait_for_more(seen, 60s)) {
-            FAIL("no convergence: client has " << client.link_rows().size() << " links, "
-                                                << client.qdisc_rows().size() << " qdiscs; kernel "
-                                                << kernel_links.size() << ", " << kernel_qdiscs.size());
+            FAIL("no convergence: client has " << client.link_rows().size() << " links, " << client.qdisc_rows().size()
+                                               << " qdiscs; kernel " << kernel_links.size() << ", "
+                                               << kernel_qdiscs.size());
         }
     }
     const auto converged = Clock::now();
@@ -178,10 +181,10 @@ std::multiset<std::string> burst(const std::vector<std::string>& args, const cha
     std::printf("stress (%s): %d veth pairs (%zu links, %zu qdiscs): burst took %lld ms; "
                 "client converged %lld ms after the burst ended; %zu events, %zu Resynced signals "
                 "(%zu overrun, %zu queue-full), EventsDropped %llu, Resyncs %llu\n",
-                label, pairs, kernel_links.size(), kernel_qdiscs.size(), static_cast<long long>(ms(burst_done - started)),
-                static_cast<long long>(ms(converged - burst_done)), applied, resyncs, reasons.count("overrun"),
-                reasons.count("queue-full"), static_cast<unsigned long long>(dropped),
-                static_cast<unsigned long long>(total_resyncs));
+                label, pairs, kernel_links.size(), kernel_qdiscs.size(),
+                static_cast<long long>(ms(burst_done - started)), static_cast<long long>(ms(converged - burst_done)),
+                applied, resyncs, reasons.count("overrun"), reasons.count("queue-full"),
+                static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(total_resyncs));
     return reasons;
 }
 

@@ -69,9 +69,10 @@ namespace {
 TcView tc_view(const DaemonProcess& daemon, const std::string& ns, const std::set<std::string>& devs)
 {
     TcView view;
-    view.qdiscs = lines(daemon.sh(
-        "tc -n " + ns + " -j qdisc show | jq -r '.[] | \"\\(.dev) \\(.kind) \\(.handle) \\(if .root then \"root\" else "
-        ".parent end) \\(.options.rate // \"-\") \\(.options.burst // \"-\")\"'"));
+    view.qdiscs =
+        lines(daemon.sh("tc -n " + ns +
+                        " -j qdisc show | jq -r '.[] | \"\\(.dev) \\(.kind) \\(.handle) \\(if .root then \"root\" else "
+                        ".parent end) \\(.options.rate // \"-\") \\(.options.burst // \"-\")\"'"));
     for (const auto& dev : devs) {
         // tc 6.1 prints classes as text even with -j.
         std::istringstream in(daemon.sh("tc -n " + ns + " class show dev " + dev));
@@ -97,10 +98,10 @@ TcView tc_view(const DaemonProcess& daemon, const std::string& ns, const std::se
             // Without a parent tc names it in its JSON; with one it does not.
             const bool hook = parent == "ingress" || parent == "egress";
             const std::string selector = parent.empty() || hook ? parent : "parent " + parent;
-            view.filters.merge(lines(daemon.sh(
-                "tc -n " + ns + " -j filter show dev " + dev + " " + selector + " | jq -r '.[] | \"" + dev +
-                " \\(.parent // \"" + parent +
-                "\") \\(.chain) \\(.pref) \\(.protocol) \\(.kind) \\(.options.fh // \"-\")\"'")));
+            view.filters.merge(
+                lines(daemon.sh("tc -n " + ns + " -j filter show dev " + dev + " " + selector + " | jq -r '.[] | \"" +
+                                dev + " \\(.parent // \"" + parent +
+                                "\") \\(.chain) \\(.pref) \\(.protocol) \\(.kind) \\(.options.fh // \"-\")\"'")));
         }
     }
     return view;
@@ -126,7 +127,7 @@ TcView state_view(Caller& caller, const std::string& path, std::set<std::string>
                 return "-";
             }
             return a.at(key).peekValueType() == "t" ? std::to_string(a.at(key).get<std::uint64_t>())
-                                                   : std::to_string(a.at(key).get<std::uint32_t>());
+                                                    : std::to_string(a.at(key).get<std::uint32_t>());
         };
         const std::string kind = a.count("kind") != 0 ? a.at("kind").get<std::string>() : "";
         if (o.get<0>() == "qdisc") {
@@ -134,11 +135,10 @@ TcView state_view(Caller& caller, const std::string& path, std::set<std::string>
             view.qdiscs.insert(dev + " " + kind + " " + handle_text(u32("handle")) + " " + handle_text(u32("parent")) +
                                " " + (tbf ? opt("rate") : "-") + " " + (tbf ? opt("burst") : "-"));
         } else if (o.get<0>() == "class") {
-            view.classes.insert(dev + " " + kind + " " + handle_text(u32("handle")) + " " +
-                                handle_text(u32("parent")));
+            view.classes.insert(dev + " " + kind + " " + handle_text(u32("handle")) + " " + handle_text(u32("parent")));
         } else if (o.get<0>() == "filter") {
             const auto parent = u32("parent");
-            const std::string parent_text = parent == kTcIngressParent ? "ingress"
+            const std::string parent_text = parent == kTcIngressParent  ? "ingress"
                                             : parent == kTcEgressParent ? "egress"
                                                                         : handle_text(parent);
             view.filters.insert(dev + " " + parent_text + " " + std::to_string(u32("chain")) + " " +
@@ -193,7 +193,8 @@ struct TcFixture : DaemonFixture {
         daemon.sh("ip -n " + ns + " link add ta type veth peer name tb && ip -n " + ns + " link set ta up && ip -n " +
                   ns + " link set tb up");
         // Up links get their default qdisc without a notification.
-        wait_tc(*this, ns, "qdisc-added", [](const Attributes& a) { return a.at("kind").get<std::string>() == "noqueue"; });
+        wait_tc(*this, ns, "qdisc-added",
+                [](const Attributes& a) { return a.at("kind").get<std::string>() == "noqueue"; });
     }
     void tc(const std::string& args) { daemon.sh("tc -n " + ns + " " + args); }
     std::string ns;
@@ -335,9 +336,8 @@ TEST_CASE("filters are told apart by parent, priority, protocol, chain and handl
     CHECK(view.filters.size() == 3 * 7 + 3);
 
     f.tc("filter del dev ta parent 1: chain 1 protocol ipv6 prio 1");
-    wait_tc(f, f.ns, "filter-removed", [](const Attributes& a) {
-        return a.at("protocol").get<std::uint16_t>() == 0x86dd;
-    });
+    wait_tc(f, f.ns, "filter-removed",
+            [](const Attributes& a) { return a.at("protocol").get<std::uint16_t>() == 0x86dd; });
     settle();
     const auto later = state_view(f.caller, f.path);
     CHECK(later.filters.size() == 2 * 5 + 3); // two tables left for priority 1

@@ -111,13 +111,11 @@ TEST_CASE("objects are described in tc's notation", "[unit][ctl]")
                          {"rate", sdbus::Variant(std::uint64_t{125000})},
                          {"burst", sdbus::Variant(std::uint32_t{1600})}};
     CHECK(describe("class", htb_class) == "htb 1:10 root rate 1Mbit burst 1600b");
-    Attributes filter{{"kind", sdbus::Variant(std::string("u32"))},
-                      {"handle", sdbus::Variant(std::uint32_t{0x80000800})},
-                      {"parent", sdbus::Variant(std::uint32_t{0xfffffff2})},
-                      {"priority", sdbus::Variant(std::uint32_t{1})},
-                      {"protocol", sdbus::Variant(std::uint16_t{0x0003})},
-                      {"chain", sdbus::Variant(std::uint32_t{0})},
-                      {"classid", sdbus::Variant(std::uint32_t{0x10001})}};
+    Attributes filter{
+        {"kind", sdbus::Variant(std::string("u32"))},          {"handle", sdbus::Variant(std::uint32_t{0x80000800})},
+        {"parent", sdbus::Variant(std::uint32_t{0xfffffff2})}, {"priority", sdbus::Variant(std::uint32_t{1})},
+        {"protocol", sdbus::Variant(std::uint16_t{0x0003})},   {"chain", sdbus::Variant(std::uint32_t{0})},
+        {"classid", sdbus::Variant(std::uint32_t{0x10001})}};
     CHECK(describe("filter", filter) == "u32 ingress prio 1 all chain 0 handle 800::800 flowid 1:1");
     CHECK(event_line("ns1", 12, "class-changed", 3, htb_class) ==
           "ns1 #12 class-changed dev 3 htb 1:10 root rate 1Mbit burst 1600b");

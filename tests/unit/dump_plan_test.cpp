@@ -7,8 +7,7 @@
 
 using namespace nswatch;
 
-TEST_CASE("a full dump reads links, then all qdiscs, then classes per link, then filters per parent",
-          "[unit][plan]")
+TEST_CASE("a full dump reads links, then all qdiscs, then classes per link, then filters per parent", "[unit][plan]")
 {
     NamespaceState found;
     CHECK(first_phase(nullptr) == DumpPhase::Links);

@@ -182,8 +182,7 @@ TEST_CASE("NLM_F_DUMP_INTR: a full dump starts over after the step in flight, wi
     CHECK(s.done() == Actions{end_full(ResyncReason::Restart)});
 }
 
-TEST_CASE("NLM_F_DUMP_INTR in a refresh: it runs again, merged with what was asked for meanwhile",
-          "[unit][scheduler]")
+TEST_CASE("NLM_F_DUMP_INTR in a refresh: it runs again, merged with what was asked for meanwhile", "[unit][scheduler]")
 {
     Session s;
     s.scheduler.want_refresh(filters(4, 0x10000));

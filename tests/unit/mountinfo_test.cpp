@@ -1,5 +1,5 @@
-#include "netns/mount_naming.hpp"
 #include "netns/mountinfo.hpp"
+#include "netns/mount_naming.hpp"
 #include "netns/nsfs.hpp"
 #include "temp_dir.hpp"
 #include "util/unique_fd.hpp"
@@ -38,11 +38,9 @@ const std::string kHost = R"(22 27 0:21 / /proc rw,relatime - proc proc rw
 )";
 
 const std::vector<NsfsMount> kHostMounts{
-    {"/run/netns/tmpx", 4026532177},
-    {"/tmp/a b/ns1", 4026532316},
+    {"/run/netns/tmpx", 4026532177}, {"/tmp/a b/ns1", 4026532316},
     {"/tmp/nsw-probe", 4026532385}, // 47, stacked on 44
-    {"/tmp/t\tx\\y\nz", 4026532454},
-    {"/run/docker/netns/1a2b3c4d5e6f", 4026532523},
+    {"/tmp/t\tx\\y\nz", 4026532454}, {"/run/docker/netns/1a2b3c4d5e6f", 4026532523},
 };
 
 // A slave mount namespace (`unshare -m --propagation slave`) with a bind
@@ -57,7 +55,8 @@ const std::string kTucked = R"(80 52 0:39 / /tmp/tuck rw,relatime master:3 - tmp
 // A private mount namespace whose tmpfs on /tmp/nsw-hide covers an nsfs mount
 // copied from the host (as a test harness's tmpfs on /run covers the host's
 // /run/netns/*).
-const std::string kCovered = R"(45 44 254:0 / / rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534
+const std::string kCovered =
+    R"(45 44 254:0 / / rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534
 66 45 0:4 net:[4026532177] /tmp/nsw-hide/ns rw - nsfs nsfs rw
 67 45 0:39 / /tmp/nsw-hide rw,relatime - tmpfs none rw
 )";
@@ -77,15 +76,16 @@ std::vector<std::string> lines_of(const std::string& text)
 TEST_CASE("network-namespace nsfs mounts are found in real mountinfo", "[unit][mountinfo]")
 {
     CHECK(parse_nsfs_mounts(kHost) == kHostMounts);
-    CHECK(parse_nsfs_mounts("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n").empty());
+    CHECK(
+        parse_nsfs_mounts("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n").empty());
     CHECK(parse_nsfs_mounts("").empty());
     CHECK(parse_nsfs_mounts("\n\n").empty());
 }
 
 TEST_CASE("the last line needs no newline and optional fields may be many", "[unit][mountinfo]")
 {
-    CHECK(parse_nsfs_mounts("43 42 0:4 net:[7] /n rw shared:2 master:1 propagate_from:1 unbindable - nsfs nsfs rw")
-          == std::vector<NsfsMount>{{"/n", 7}});
+    CHECK(parse_nsfs_mounts("43 42 0:4 net:[7] /n rw shared:2 master:1 propagate_from:1 unbindable - nsfs nsfs rw") ==
+          std::vector<NsfsMount>{{"/n", 7}});
 }
 
 TEST_CASE("only the visible mount of a mount point counts", "[unit][mountinfo]")
@@ -106,10 +106,10 @@ TEST_CASE("only the visible mount of a mount point counts", "[unit][mountinfo]")
     }
     SECTION("without parent links, the last one listed wins")
     {
-        CHECK(parse_nsfs_mounts("50 27 0:4 net:[1] /x rw - nsfs nsfs rw\n51 27 0:4 net:[2] /x rw - nsfs nsfs rw\n")
-              == std::vector<NsfsMount>{{"/x", 2}});
-        CHECK(parse_nsfs_mounts("50 27 0:4 net:[1] /x rw - nsfs nsfs rw\n51 9 0:4 net:[2] /x rw - nsfs nsfs rw\n")
-              == std::vector<NsfsMount>{{"/x", 2}});
+        CHECK(parse_nsfs_mounts("50 27 0:4 net:[1] /x rw - nsfs nsfs rw\n51 27 0:4 net:[2] /x rw - nsfs nsfs rw\n") ==
+              std::vector<NsfsMount>{{"/x", 2}});
+        CHECK(parse_nsfs_mounts("50 27 0:4 net:[1] /x rw - nsfs nsfs rw\n51 9 0:4 net:[2] /x rw - nsfs nsfs rw\n") ==
+              std::vector<NsfsMount>{{"/x", 2}});
         CHECK(parse_nsfs_mounts("50 27 0:4 net:[1] /x rw - nsfs nsfs rw\n51 27 0:9 / /x rw - tmpfs  rw\n").empty());
     }
 }
@@ -144,8 +144,8 @@ TEST_CASE("malformed lines are skipped", "[unit][mountinfo]")
         CHECK(parse_nsfs_mounts(bad).empty());
         CHECK(parse_nsfs_mounts(std::string(bad) + "\n" + good) == std::vector<NsfsMount>{{"/ok", 5}});
     }
-    CHECK(parse_nsfs_mounts("43 42 0:4 net:[18446744073709551615] /a rw - nsfs nsfs rw")
-          == std::vector<NsfsMount>{{"/a", 18446744073709551615ULL}});
+    CHECK(parse_nsfs_mounts("43 42 0:4 net:[18446744073709551615] /a rw - nsfs nsfs rw") ==
+          std::vector<NsfsMount>{{"/a", 18446744073709551615ULL}});
     CHECK(parse_nsfs_mounts("43 42 0:4 net:[1] /a\\101 rw - nsfs nsfs rw") == std::vector<NsfsMount>{{"/aA", 1}});
 }
 
@@ -207,10 +207,11 @@ TEST_CASE("mount points name their namespaces by where they are", "[unit][mounti
     CHECK(identity("/run/netns/X") == NamespaceIdentity{"X", SourceKind::Named, "/run/netns/X", 77});
     CHECK(identity("/run/netns/X", "/run/netns/").name == "X");
     CHECK(identity("/srv/ns/X", "/srv/ns").source == SourceKind::Named);
-    CHECK(identity("/run/docker/netns/1a2b3c4d5e6f")
-          == NamespaceIdentity{"docker/1a2b3c4d5e6f", SourceKind::Docker, "/run/docker/netns/1a2b3c4d5e6f", 77});
+    CHECK(identity("/run/docker/netns/1a2b3c4d5e6f") ==
+          NamespaceIdentity{"docker/1a2b3c4d5e6f", SourceKind::Docker, "/run/docker/netns/1a2b3c4d5e6f", 77});
     CHECK(identity("/tmp/a b/ns1") == NamespaceIdentity{"mount/tmp/a b/ns1", SourceKind::Mount, "/tmp/a b/ns1", 77});
-    CHECK(identity("/run/netns/sub/X") == NamespaceIdentity{"mount/run/netns/sub/X", SourceKind::Mount, "/run/netns/sub/X", 77});
+    CHECK(identity("/run/netns/sub/X") ==
+          NamespaceIdentity{"mount/run/netns/sub/X", SourceKind::Mount, "/run/netns/sub/X", 77});
     CHECK(identity("/run/netnsX").name == "mount/run/netnsX");
     CHECK(identity("/run/netns").name == "mount/run/netns");
     CHECK(identity("/run/docker/netns/a/b").name == "mount/run/docker/netns/a/b");
@@ -220,8 +221,8 @@ TEST_CASE("mount points name their namespaces by where they are", "[unit][mounti
 TEST_CASE("container ids come from Docker and CNI mount points", "[unit][mountinfo]")
 {
     CHECK(container_from_mount_point("/run/docker/netns/1a2b3c4d5e6f") == "1a2b3c4d5e6f");
-    CHECK(container_from_mount_point("/run/netns/cni-5f2a9c1e-0b6d-4e43-9f61-2b7c0d3e8a10")
-          == "cni-5f2a9c1e-0b6d-4e43-9f61-2b7c0d3e8a10");
+    CHECK(container_from_mount_point("/run/netns/cni-5f2a9c1e-0b6d-4e43-9f61-2b7c0d3e8a10") ==
+          "cni-5f2a9c1e-0b6d-4e43-9f61-2b7c0d3e8a10");
     CHECK(container_from_mount_point("/run/user/1000/netns/cni-1234") == "cni-1234");
     CHECK(container_from_mount_point("/run/netns/X").empty());
     CHECK(container_from_mount_point("/run/docker/netns").empty());
@@ -244,8 +245,8 @@ TEST_CASE("read_mountinfo reads a large file whole, each time from the start", "
     test::TempDir tmp;
     std::string big;
     for (int i = 0; i < 12000; ++i) {
-        big += std::to_string(100 + i) + " 27 0:4 net:[" + std::to_string(4026532000 + i) + "] /run/netns/n"
-               + std::to_string(i) + " rw - nsfs nsfs rw\n";
+        big += std::to_string(100 + i) + " 27 0:4 net:[" + std::to_string(4026532000 + i) + "] /run/netns/n" +
+               std::to_string(i) + " rw - nsfs nsfs rw\n";
     }
     std::ofstream(tmp.path() + "/mountinfo") << big;
     UniqueFd fd(::open((tmp.path() + "/mountinfo").c_str(), O_RDONLY | O_CLOEXEC));

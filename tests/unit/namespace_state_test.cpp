@@ -1,5 +1,5 @@
-#include "events/namespace_mirror.hpp"
 #include "events/namespace_state.hpp"
+#include "events/namespace_mirror.hpp"
 #include "test_objects.hpp"
 
 #include <catch2/catch.hpp>

@@ -45,14 +45,14 @@ TEST_CASE("each rule reads its type from an attribute stream", "[unit][parser]")
 {
     // Byte 1 of the buffer is skipped, so the u64 payload is not even
     // 4-byte aligned in memory: reads must not assume alignment.
-    const Bytes buffer = stream({0xee,
-                                 5, 0, 1, 0, 0x2a, 0, 0, 0,                   // A_U8 42, 3 bytes padding
-                                 6, 0, 2, 0, 0x34, 0x12, 0, 0,                // A_U16 0x1234
-                                 8, 0, 3, 0, 0x78, 0x56, 0x34, 0x12,          // A_U32 0x12345678
-                                 12, 0, 4, 0, 1, 0, 0, 0, 2, 0, 0, 0,         // A_U64 0x200000001
-                                 7, 0, 5, 0, 'a', 'b', 0, 0,                  // A_STRING "ab"
-                                 10, 0, 6, 0, 1, 2, 3, 4, 5, 6, 0, 0,         // A_BINARY, 6 bytes
-                                 12, 0, 7, 0x80, 8, 0, 3, 0, 9, 0, 0, 0});    // A_NESTED, flagged, { A_U32 9 }
+    const Bytes buffer =
+        stream({0xee, 5, 0, 1,    0,    0x2a, 0,    0,    0,            // A_U8 42, 3 bytes padding
+                6,    0, 2, 0,    0x34, 0x12, 0,    0,                  // A_U16 0x1234
+                8,    0, 3, 0,    0x78, 0x56, 0x34, 0x12,               // A_U32 0x12345678
+                12,   0, 4, 0,    1,    0,    0,    0,    2, 0, 0, 0,   // A_U64 0x200000001
+                7,    0, 5, 0,    'a',  'b',  0,    0,                  // A_STRING "ab"
+                10,   0, 6, 0,    1,    2,    3,    4,    5, 6, 0, 0,   // A_BINARY, 6 bytes
+                12,   0, 7, 0x80, 8,    0,    3,    0,    9, 0, 0, 0}); // A_NESTED, flagged, { A_U32 9 }
     const Bytes bytes(buffer.begin() + 1, buffer.end());
     ParseError error;
     const auto attrs = parse(bytes, error);
@@ -86,10 +86,10 @@ TEST_CASE("the last attribute may lack its padding; the last of a repeated type 
 TEST_CASE("unlisted attribute types are skipped, whatever their size", "[unit][parser]")
 {
     ParseError error;
-    const Bytes bytes = stream({5, 0, 0, 0, 9, 0, 0, 0,    // type 0: Ignore
-                                6, 0, 200, 0, 1, 2, 0, 0,  // beyond the table
+    const Bytes bytes = stream({5, 0, 0,    0, 9, 0, 0, 0, // type 0: Ignore
+                                6, 0, 200,  0, 1, 2, 0, 0, // beyond the table
                                 5, 0, 0x3f, 0, 1, 0, 0, 0, // 63: beyond the table
-                                8, 0, 3, 0, 1, 0, 0, 0});
+                                8, 0, 3,    0, 1, 0, 0, 0});
     const auto attrs = parse(bytes, error);
     REQUIRE(attrs);
     CHECK(attrs->u32(3) == 1U);

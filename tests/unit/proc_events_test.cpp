@@ -1,5 +1,5 @@
-#include "netns/proc_connector.hpp"
 #include "netns/proc_events.hpp"
+#include "netns/proc_connector.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <initializer_list>
@@ -44,8 +44,8 @@ Bytes event(std::uint32_t what, std::initializer_list<std::uint32_t> words, std:
 {
     Bytes body(std::max<std::size_t>(size, 16 + 4 * words.size()));
     put(body, 0, what);
-    put(body, 4, std::uint32_t{1});              // cpu
-    put(body, 8, std::uint64_t{123456789});      // timestamp_ns
+    put(body, 4, std::uint32_t{1});         // cpu
+    put(body, 8, std::uint64_t{123456789}); // timestamp_ns
     std::size_t at = 16;
     for (std::uint32_t word : words) {
         put(body, at, word);
@@ -59,8 +59,8 @@ struct Header {
     std::uint16_t type = kTypeDone;
     std::uint32_t idx = 1, val = 1; // CN_IDX_PROC, CN_VAL_PROC
     std::uint32_t ack = 0;
-    int cn_len_delta = 0;  // lie in cn_msg.len
-    int nl_len_delta = 0;  // lie in nlmsg_len
+    int cn_len_delta = 0; // lie in cn_msg.len
+    int nl_len_delta = 0; // lie in nlmsg_len
 };
 
 Bytes message(const Bytes& body, Header h = {})
@@ -93,13 +93,10 @@ const Bytes kExitMsg = message(event(kExit, {401, 400, 0, 17, 1, 1}));
 // Captured from Linux 6.18 (6.18.44): the exec of /bin/true, PID 18525.
 // nlmsg_type 3 (NLMSG_DONE), nlmsg_len 76, cn_msg.len 40.
 constexpr std::array<unsigned char, 76> kCapturedExec = {
-    0x4c, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x8c, 0x09, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-    0x8c, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00,
-    0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x6d, 0x7f, 0x13, 0x43,
-    0x9c, 0x00, 0x00, 0x00, 0x5d, 0x48, 0x00, 0x00, 0x5d, 0x48, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00,
+    0x4c, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x8c, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x8c, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x02, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x6d, 0x7f, 0x13, 0x43, 0x9c, 0x00, 0x00, 0x00, 0x5d, 0x48, 0x00, 0x00, 0x5d,
+    0x48, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 
 std::vector<ProcEvent> parse(const Bytes& bytes)
@@ -315,8 +312,8 @@ TEST_CASE("datagrams from other processes are not taken for kernel events", "[un
     const int sender = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
     REQUIRE(sender >= 0);
     const Bytes forged = message(event(kExec, {424242, 424242}));
-    const ssize_t sent = ::sendto(sender, forged.data(), forged.size(), 0, reinterpret_cast<sockaddr*>(&target),
-                                  sizeof target);
+    const ssize_t sent =
+        ::sendto(sender, forged.data(), forged.size(), 0, reinterpret_cast<sockaddr*>(&target), sizeof target);
     const int err = errno;
     ::close(sender);
     if (sent < 0 && err == EPERM) {

@@ -42,10 +42,30 @@ TEST_CASE("namespace links parse to their inode", "[unit][procinfo]")
 
 TEST_CASE("anything but a namespace link of the right type is rejected", "[unit][procinfo]")
 {
-    for (const char* bad : {"", "net", "net:", "net:[", "net:[]", "net:[12", "net:12]", "net[12]", "mnt:[12]",
-                            "netx:[12]", "xnet:[12]", "net :[12]", "net:[12]x", "net:[12]\n", "net:[-1]",
-                            "net:[+1]", "net:[ 1]", "net:[1a]", "net:[0x1]", "net:[[1]]", "net:[1]]",
-                            "net:[18446744073709551616]", "net:[99999999999999999999999]", "/proc/1/ns/net"}) {
+    for (const char* bad : {"",
+                            "net",
+                            "net:",
+                            "net:[",
+                            "net:[]",
+                            "net:[12",
+                            "net:12]",
+                            "net[12]",
+                            "mnt:[12]",
+                            "netx:[12]",
+                            "xnet:[12]",
+                            "net :[12]",
+                            "net:[12]x",
+                            "net:[12]\n",
+                            "net:[-1]",
+                            "net:[+1]",
+                            "net:[ 1]",
+                            "net:[1a]",
+                            "net:[0x1]",
+                            "net:[[1]]",
+                            "net:[1]]",
+                            "net:[18446744073709551616]",
+                            "net:[99999999999999999999999]",
+                            "/proc/1/ns/net"}) {
         INFO(bad);
         CHECK_FALSE(parse_ns_link(bad));
     }
@@ -57,8 +77,7 @@ TEST_CASE("the innermost systemd unit of a cgroup path, slices excluded", "[unit
     CHECK(cgroup("0::/system.slice/ssh.service\n") == CgroupInfo{"ssh.service", ""});
     CHECK(cgroup("0::/user.slice/user-0.slice/session-3.scope\n") == CgroupInfo{"session-3.scope", ""});
     CHECK(cgroup("0::/system.slice/foo.service/worker\n").unit == "foo.service"); // delegated subgroup
-    CHECK(cgroup("0::/system.slice/systemd-nspawn@x.service/payload/system.slice/foo.service\n").unit ==
-          "foo.service");
+    CHECK(cgroup("0::/system.slice/systemd-nspawn@x.service/payload/system.slice/foo.service\n").unit == "foo.service");
     CHECK(cgroup("0::/system.slice/var-lib.mount\n").unit == "var-lib.mount");
     CHECK(cgroup("0::/system.slice/a:b.service\n").unit == "a:b.service"); // ':' in the path
     CHECK(cgroup("0::/system.slice\n") == CgroupInfo{});
@@ -91,11 +110,12 @@ TEST_CASE("container ids of Docker, Podman and Kubernetes are found", "[unit][pr
               .container == kId);
     CHECK(cgroup("0::/libpod_parent/libpod-" + kId + "\n").container == kId); // cgroupfs manager
     CHECK(cgroup("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b_3c4d.slice/"
-                 "cri-containerd-" + kId + ".scope\n")
+                 "cri-containerd-" +
+                 kId + ".scope\n")
               .container == kId);
-    CHECK(cgroup("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podabc.slice/crio-" + kId +
-                 ".scope\n")
-              .container == kId);
+    CHECK(
+        cgroup("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podabc.slice/crio-" + kId + ".scope\n")
+            .container == kId);
     CHECK(cgroup("0::/kubepods/burstable/pod0f5c8e2a-1b2c-4d5e-8f90-123456789abc/" + kId + "\n").container == kId);
     // Only a v1 controller line names it.
     CHECK(cgroup("4:memory:/docker/" + kId + "\n0::/\n").container == kId);

@@ -98,8 +98,7 @@ TEST_CASE("a /run/netns name wins over a process-held name, even one in use", "[
     CHECK(plan.add[0].name == "x");
 }
 
-TEST_CASE("a namespace named in /run/netns that processes entered is monitored once by its name",
-          "[unit][reconcile]")
+TEST_CASE("a namespace named in /run/netns that processes entered is monitored once by its name", "[unit][reconcile]")
 {
     auto plan = reconcile({}, {process(10, 100), kDefault, named("x", 10)});
     REQUIRE(plan.add.size() == 2);

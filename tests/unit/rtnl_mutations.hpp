@@ -50,7 +50,10 @@ void put(Bytes& m, std::size_t offset, T value)
     std::memcpy(m.data() + offset, &value, sizeof value);
 }
 
-inline constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+inline constexpr std::size_t align4(std::size_t n)
+{
+    return (n + 3) & ~std::size_t{3};
+}
 
 // Where the top-level attributes start: after the family header.
 inline std::size_t attributes_begin(const Bytes& m)

@@ -31,18 +31,22 @@ struct Fixture {
     Bytes bytes;
 };
 
-#define NSWATCH_FIXTURE(x) Fixture{#x, bytes_of(x)}
+#define NSWATCH_FIXTURE(x)                                                                                             \
+    Fixture                                                                                                            \
+    {                                                                                                                  \
+#x, bytes_of(x)                                                                                                \
+    }
 
 std::vector<Fixture> all_fixtures()
 {
-    return {NSWATCH_FIXTURE(kVethNewLink), NSWATCH_FIXTURE(kBridgeNewLink), NSWATCH_FIXTURE(kLoopbackUp),
+    return {NSWATCH_FIXTURE(kVethNewLink),    NSWATCH_FIXTURE(kBridgeNewLink),     NSWATCH_FIXTURE(kLoopbackUp),
             NSWATCH_FIXTURE(kVethEnslavedUp), NSWATCH_FIXTURE(kBridgePortNewLink), NSWATCH_FIXTURE(kBridgePortDelLink),
-            NSWATCH_FIXTURE(kBridgeDelLink), NSWATCH_FIXTURE(kHtbQdisc), NSWATCH_FIXTURE(kNoqueueDelQdisc),
-            NSWATCH_FIXTURE(kHtbClass), NSWATCH_FIXTURE(kHtbClass64), NSWATCH_FIXTURE(kTbfQdisc),
-            NSWATCH_FIXTURE(kTbfPeakQdisc), NSWATCH_FIXTURE(kPfifoQdisc), NSWATCH_FIXTURE(kPfifoFastQdisc),
-            NSWATCH_FIXTURE(kIngressQdisc), NSWATCH_FIXTURE(kClsactQdisc), NSWATCH_FIXTURE(kNewChain),
-            NSWATCH_FIXTURE(kU32Filter), NSWATCH_FIXTURE(kU32ProtoEntry), NSWATCH_FIXTURE(kU32HashTable),
-            NSWATCH_FIXTURE(kU32FilterDel), NSWATCH_FIXTURE(kU32PrioDel), NSWATCH_FIXTURE(kHtbClassDel),
+            NSWATCH_FIXTURE(kBridgeDelLink),  NSWATCH_FIXTURE(kHtbQdisc),          NSWATCH_FIXTURE(kNoqueueDelQdisc),
+            NSWATCH_FIXTURE(kHtbClass),       NSWATCH_FIXTURE(kHtbClass64),        NSWATCH_FIXTURE(kTbfQdisc),
+            NSWATCH_FIXTURE(kTbfPeakQdisc),   NSWATCH_FIXTURE(kPfifoQdisc),        NSWATCH_FIXTURE(kPfifoFastQdisc),
+            NSWATCH_FIXTURE(kIngressQdisc),   NSWATCH_FIXTURE(kClsactQdisc),       NSWATCH_FIXTURE(kNewChain),
+            NSWATCH_FIXTURE(kU32Filter),      NSWATCH_FIXTURE(kU32ProtoEntry),     NSWATCH_FIXTURE(kU32HashTable),
+            NSWATCH_FIXTURE(kU32FilterDel),   NSWATCH_FIXTURE(kU32PrioDel),        NSWATCH_FIXTURE(kHtbClassDel),
             NSWATCH_FIXTURE(kHtbQdiscDel)};
 }
 

@@ -54,6 +54,6 @@ TEST_CASE("an idle thread's stack keeps only the pages above its wait", "[unit][
         trim.trim();
         after = resident_pages(deepest, here - 8192);
     }).join();
-    CHECK(before >= 14);  // 64 KiB were touched below the frame, less the 8 KiB left out
-    CHECK(after == 0);    // all given back
+    CHECK(before >= 14); // 64 KiB were touched below the frame, less the 8 KiB left out
+    CHECK(after == 0);   // all given back
 }

@@ -110,7 +110,9 @@ TEST_CASE("after detach no wake reaches the thread", "[unit][wake]")
     std::future<int> result = std::async(std::launch::async, [&] {
         ThreadWake other; // keeps the signal blocked here, and provides a wait
         const ThreadWake::Attachment attachment(other);
-        { const ThreadWake::Attachment first(wake); }
+        {
+            const ThreadWake::Attachment first(wake);
+        }
         detached.set_value();
         woken.get_future().wait();
         return wait_once(other, 0).rc; // 0: no signal is pending for this thread

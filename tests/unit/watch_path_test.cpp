@@ -52,7 +52,8 @@ const std::string kPid = std::to_string(::getpid());
 TEST_CASE("malformed strings are refused before the file system is asked", "[unit][watchpath]")
 {
     CHECK_THAT(rejection(""), Catch::Contains("the path is empty"));
-    CHECK_THAT(rejection("relative/path"), Catch::Contains("'relative/path'") && Catch::Contains("not an absolute path"));
+    CHECK_THAT(rejection("relative/path"),
+               Catch::Contains("'relative/path'") && Catch::Contains("not an absolute path"));
     CHECK_THAT(rejection(std::string("/proc/1/ns/net\0x", 16)), Catch::Contains("NUL") && Catch::Contains("\\x00"));
 }
 
@@ -108,7 +109,8 @@ TEST_CASE("a FIFO is refused at once, never opened", "[unit][watchpath]")
 
 TEST_CASE("namespaces of another type are refused by name", "[unit][watchpath]")
 {
-    CHECK_THAT(rejection("/proc/" + kPid + "/ns/mnt"), Catch::Contains("is a mount namespace, not a network namespace"));
+    CHECK_THAT(rejection("/proc/" + kPid + "/ns/mnt"),
+               Catch::Contains("is a mount namespace, not a network namespace"));
     CHECK_THAT(rejection("/proc/" + kPid + "/ns/uts"), Catch::Contains("UTS namespace"));
     CHECK_THAT(rejection("/proc/" + kPid + "/ns/user"), Catch::Contains("user namespace"));
 }
