@@ -69,7 +69,7 @@ std::unique_ptr<sdbus::IConnection> connect(bool session)
 constexpr std::size_t kRequestsPerRound = 2;
 // GetState replies are written while at most this much of our output waits
 // to be read by the bus: a few Events signals, not a reply of a big namespace.
-constexpr std::size_t kGateLimitBytes = 64 * 1024;
+constexpr std::size_t kGateLimitBytes = std::size_t{64} * 1024;
 constexpr auto kGateBackoffMin = std::chrono::milliseconds(1);
 constexpr auto kGateBackoffMax = std::chrono::milliseconds(16);
 // How long the bus may leave our messages unread before it is logged.

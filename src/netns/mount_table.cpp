@@ -117,7 +117,7 @@ bool MountTable::read_changes()
 {
     bool changed = false;
     bool relist = false;
-    std::vector<std::byte> events(64 * 1024);
+    std::vector<std::byte> events(std::size_t{64} * 1024);
     for (;;) {
         const ssize_t got = ::read(notify_.get(), events.data(), events.size());
         if (got < 0) {

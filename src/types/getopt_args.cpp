@@ -43,6 +43,7 @@ ParsedArguments parse_arguments(const std::vector<std::string>& args, const char
     storage.emplace_back("nswatch");
     storage.insert(storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
+    argv.reserve(storage.size() + 1);
     for (auto& s : storage) {
         argv.push_back(s.data());
     }

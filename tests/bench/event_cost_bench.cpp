@@ -363,9 +363,7 @@ double load_average()
     return load;
 }
 
-} // namespace
-
-int main(int argc, char** argv)
+int run(int argc, char** argv)
 {
     const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 20000;
     const std::size_t samples = argc > 2 ? std::stoul(argv[2]) : 200;
@@ -554,4 +552,18 @@ int main(int argc, char** argv)
     }
     ::unlink(batch.c_str());
     return status;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    // What fails (the bus, the daemon, a command) ends with its message, not
+    // std::terminate.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", "event-cost-bench", e.what());
+        return 1;
+    }
 }

@@ -268,9 +268,7 @@ Row measure(const PrivateBus& bus, int mntns_fd, Namespaces& spaces, std::size_t
     return row;
 }
 
-} // namespace
-
-int main(int argc, char** argv)
+int run(int argc, char** argv)
 {
     std::vector<std::size_t> ks;
     for (int i = 1; i < argc; ++i) {
@@ -343,4 +341,18 @@ int main(int argc, char** argv)
         return g_interrupted != 0 ? 130 : 1; // Namespaces deletes what is left on the way out
     }
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    // What fails (the bus, the daemon, a command) ends with its message, not
+    // std::terminate.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", "scale-bench", e.what());
+        return 1;
+    }
 }

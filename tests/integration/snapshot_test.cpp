@@ -52,7 +52,7 @@ TEST_CASE("GetState of 1,500 filters taken while a link changes is the state at 
     std::vector<std::pair<std::uint64_t, std::uint32_t>> snapshots;
     std::vector<long> filter_counts;
     std::atomic<bool> done = false;
-    std::jthread reader([&] {
+    std::jthread reader([&, &path = path] {
         Caller caller(f.bus.address());
         while (!done || snapshots.size() < 2) { // at least 2, however slow the machine
             const auto [seq, objects] = caller.get_state(path);
