@@ -696,7 +696,10 @@ TEST_CASE("SIGTERM in the middle of a burst: exit status 0 within 5 s", "[integr
     const auto [ns, path] = f.add_namespace("nsb");
     TempDirectory dir;
     const auto batch = write_burst(dir, 2000, "t");
-    std::jthread burst([&, ns = ns] { f.daemon.try_sh("ip -n " + ns + " -batch " + batch); });
+    // The command is made here, not in the thread: stop() below resets the
+    // daemon's pid, which try_sh would read (a data race, TSan says).
+    const auto command = "nsenter -t " + std::to_string(f.daemon.pid()) + " -m -- ip -n " + ns + " -batch " + batch;
+    std::jthread burst([command] { run_shell(command); });
     // The burst is under way once its first events are out. (&ns = ns:
     // clang 14, which clang-tidy uses, cannot capture a structured binding.)
     f.recorder.wait_for([&, &ns = ns](const ReceivedSignal& s) { return s.member == "Events" && s.name == ns; });
