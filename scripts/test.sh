@@ -9,7 +9,7 @@
 # "release asan tsan fuzz lint" when CI=true: the debug build adds nothing the
 # release build with -Werror and the two sanitizer builds do not check, and
 # leaving it out keeps CI well inside its time budget on this 2-core VM):
-#   debug    ./build          -Dwerror=true; every suite (unit, integration, system)
+#   debug    ./build          -Dwerror=true; every suite (unit, integration, bench-smoke, system)
 #   release  ./build-release  --buildtype=release -Dwerror=true; every suite
 #   asan     ./build-asan     ASan+UBSan (with LeakSanitizer); unit and integration
 #   tsan     ./build-tsan     TSan; unit and integration

@@ -367,6 +367,11 @@ int run(int argc, char** argv)
 {
     const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 20000;
     const std::size_t samples = argc > 2 ? std::stoul(argv[2]) : 200;
+    if (::geteuid() != 0) {
+        // 77: what meson reports as skipped (the smoke test in tests/meson.build).
+        std::fprintf(stderr, "event-cost-bench: needs root (namespaces): skipped\n");
+        return 77;
+    }
     utsname uts{};
     ::uname(&uts);
     std::printf("event-cost-bench: N=%zu, S=%zu, nproc %u, kernel %s, load average %.2f, nswatchd on a private bus\n",
