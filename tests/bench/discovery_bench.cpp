@@ -26,6 +26,7 @@
 // (and die with this process: PR_SET_PDEATHSIG), mounts unmounted, files and
 // /run/netns names removed.
 // Run: sudo build/tests/discovery-bench [N]   (default 50)
+#include "bench_interrupt.hpp"
 #include "integration/harness.hpp"
 
 #include <fcntl.h>
@@ -65,20 +66,6 @@ namespace {
 constexpr auto kWait = 5s;                          // for any one signal, exec or line
 constexpr auto kSettle = 10ms;                      // pause before each measured step
 const char* const kBenchDir = "/run/nswatch-bench"; // in the daemon's mount namespace
-
-volatile sig_atomic_t g_interrupted = 0;
-
-void on_signal(int /*signo*/)
-{
-    g_interrupted = 1;
-}
-
-void check_interrupted()
-{
-    if (g_interrupted != 0) {
-        throw std::runtime_error("interrupted");
-    }
-}
 
 double ms(Clock::duration d)
 {

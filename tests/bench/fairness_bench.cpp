@@ -41,6 +41,7 @@
 // joined, daemon and bus stopped).
 // Run: sudo build/tests/fairness-bench [SAMPLES [CHURN]]   (default 200 20;
 // 0 skips a part: `fairness-bench 200 0` runs part 1 only)
+#include "bench_interrupt.hpp"
 #include "integration/harness.hpp"
 
 #include "nswatch/dbus_names.hpp"
@@ -86,20 +87,6 @@ constexpr auto kPingInterval = 2ms;
 constexpr auto kSignalWait = 10s;       // for one sample's Events
 constexpr auto kBaselineGapWindow = 5s; // pinger alone, no churn
 const char* const kDaemonArgs = "--log-level=warn";
-
-volatile sig_atomic_t g_interrupted = 0;
-
-void on_signal(int /*signo*/)
-{
-    g_interrupted = 1;
-}
-
-void check_interrupted()
-{
-    if (g_interrupted != 0) {
-        throw std::runtime_error("interrupted");
-    }
-}
 
 double ms(Clock::duration d)
 {

@@ -19,6 +19,7 @@
 // they are deleted at the end, also on failure or SIGINT/SIGTERM, and that
 // mount namespace goes with the last descriptor this program holds.
 // Run: sudo build/tests/scale-bench [K...]  (SCALE_BENCH_SMAPS=DIR: see save_smaps)
+#include "bench_interrupt.hpp"
 #include "integration/harness.hpp"
 
 #include <fcntl.h>
@@ -43,20 +44,6 @@ namespace {
 constexpr std::size_t kLiveAdd = 1000;
 constexpr auto kLongWait = std::chrono::minutes(10); // any one step, at 10,000 namespaces
 constexpr std::size_t kTasksMax = 32768;
-
-volatile sig_atomic_t g_interrupted = 0;
-
-void on_signal(int /*signo*/)
-{
-    g_interrupted = 1;
-}
-
-void check_interrupted()
-{
-    if (g_interrupted != 0) {
-        throw std::runtime_error("interrupted");
-    }
-}
 
 double seconds(Clock::duration d)
 {
