@@ -10,6 +10,9 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libsystemd-dev
   nlohmann-json3-dev # nswatchctl --json
+  prometheus-cpp-dev # the metrics registry and its text exposition
+  libmicrohttpd-dev  # /metrics and /health over HTTP (--metrics-listen)
+  curl               # tests scrape /metrics and /health with it
   bash-completion    # where the completion goes (pkg-config), and its test
   catch2
   # fuzzing (tests/fuzz: libFuzzer comes with clang's runtime)
