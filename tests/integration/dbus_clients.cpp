@@ -60,6 +60,28 @@ ReceivedSignal SignalRecorder::wait_for(const std::function<bool(const ReceivedS
     }
 }
 
+ReceivedSignal SignalRecorder::wait_for_progressing(const std::function<bool(const ReceivedSignal&)>& match,
+                                                    std::chrono::milliseconds quiet)
+{
+    std::unique_lock lock(mutex_);
+    std::size_t checked = 0;
+    auto deadline = Clock::now() + quiet;
+    for (;;) {
+        if (checked < signals_.size()) {
+            deadline = Clock::now() + quiet; // still arriving: the backlog moves
+        }
+        for (; checked < signals_.size(); ++checked) {
+            if (match(signals_[checked])) {
+                return signals_[checked];
+            }
+        }
+        if (changed_.wait_until(lock, deadline) == std::cv_status::timeout && checked == signals_.size()) {
+            throw std::runtime_error("no signal for " + std::to_string(quiet.count()) + " ms while waiting for one (" +
+                                     std::to_string(signals_.size()) + " received)");
+        }
+    }
+}
+
 std::size_t SignalRecorder::count()
 {
     std::lock_guard lock(mutex_);

@@ -143,6 +143,11 @@ public:
     // Waits until a recorded signal satisfies `match`; throws on timeout.
     ReceivedSignal wait_for(const std::function<bool(const ReceivedSignal&)>& match,
                             std::chrono::milliseconds timeout = kTimeout);
+    // Like wait_for, but gives up only after `quiet` without any new
+    // signal: for a backlog (megabytes a stalled bus releases at once) whose
+    // delivery takes as long as the machine's load makes it.
+    ReceivedSignal wait_for_progressing(const std::function<bool(const ReceivedSignal&)>& match,
+                                        std::chrono::milliseconds quiet = kTimeout);
     std::vector<ReceivedSignal> all();
     [[nodiscard]] std::size_t count();
     // Waits until more than `seen` signals were received; false on timeout.
