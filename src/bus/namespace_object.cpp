@@ -30,7 +30,7 @@ void NamespaceObject::withdraw()
     emitInterfacesRemovedSignal({dbus::kNamespaceInterface});
 }
 
-void NamespaceObject::publish_events(const std::vector<SequencedEvent>& events)
+void NamespaceObject::publish_events(std::span<const SequencedEvent> events)
 {
     if (events.empty()) {
         return;

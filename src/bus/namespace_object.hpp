@@ -1,41 +1,44 @@
 #pragma once
 // org.nswatch1.Namespace: one object per monitored namespace.
 //
+// The pump's NamespaceSink on D-Bus: made by DbusPublisher.
+//
 // Threading: bus thread only (like every sdbus-c++ object here).
-// Ownership: owned by its registry entry, and reads that entry's status and
-// mirror by reference; the entry outlives it.
+// Ownership: owned by its registry entry (its PumpEntry's sink), and reads
+// that entry's status and mirror by reference; the entry outlives it.
 #include "daemon/namespace_status.hpp"
+#include "daemon/publisher.hpp"
 #include "events/namespace_mirror.hpp"
 
 #include "namespace_adaptor.h"
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
 namespace nswatch {
 
 class NamespaceObject final : public sdbus::AdaptorInterfaces<org::nswatch1::Namespace_adaptor,
-                                                              sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor> {
+                                                              sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor>,
+                              public NamespaceSink {
 public:
     NamespaceObject(sdbus::IConnection& connection, const std::string& object_path, const NamespaceStatus& status,
                     const NamespaceMirror& mirror);
     NamespaceObject(const NamespaceObject&) = delete;
     NamespaceObject& operator=(const NamespaceObject&) = delete;
-    ~NamespaceObject();
+    ~NamespaceObject() override;
 
-    // ObjectManager InterfacesAdded / InterfacesRemoved for this object.
+    // ObjectManager InterfacesAdded for this object.
     void announce();
-    void withdraw();
 
-    // One Events signal per call; the caller bounds the batch size.
-    void publish_events(const std::vector<SequencedEvent>& events);
-    void publish_resynced(ResyncReason reason);
-    // PropertiesChanged for State and StateReason.
-    void publish_state_changed();
-    // PropertiesChanged for Path, HolderPid, HolderCommand, Unit, Container.
-    void publish_holder_changed();
+    // NamespaceSink (see daemon/publisher.hpp). withdraw(): InterfacesRemoved.
+    void publish_events(std::span<const SequencedEvent> events) override;
+    void publish_resynced(ResyncReason reason) override;
+    void publish_state_changed() override;
+    void publish_holder_changed() override;
+    void withdraw() override;
 
 private:
     void GetState(

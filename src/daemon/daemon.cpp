@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include "bus/dbus_publisher.hpp"
 #include "bus/enum_strings.hpp"
 #include "bus/output_gate.hpp"
 #include "bus/snapshot_replies.hpp"
@@ -85,8 +86,11 @@ std::uint64_t host_inode()
 struct Daemon::Impl final : NamespaceControl {
     explicit Impl(const DaemonOptions& options)
         : fd_limit(raise_fd_limit()), connection(connect(options.session_bus)),
-          registry(*connection, hub, *this, registry_options(options)), host{"default", SourceKind::Default,
-                                                                             "/proc/self/ns/net", host_inode()},
+          registry(hub, registry_options(options),
+                   [this](const ManagerBackend& backend) {
+                       return std::make_unique<DbusPublisher>(*connection, backend, *this);
+                   }),
+          host{"default", SourceKind::Default, "/proc/self/ns/net", host_inode()},
           mounts(loop, options.netns_dir, options.source_named, options.source_mounts, [this] { dirty = true; }),
           processes(loop,
                     ProcessSourceOptions{options.process_events, options.process_scan_interval, host.inode,

@@ -1,21 +1,25 @@
 #pragma once
-// The set of monitored namespaces, and the bus-side half of each.
+// The set of monitored namespaces and their workers.
 //
-// Threading: bus thread only. It starts and stops workers, drains their
-// rings, keeps each namespace's mirror and status and publishes on D-Bus.
-// Ownership: owns one Entry per namespace: status, channel, worker, mirror
-// and (once the worker reported) the D-Bus object. Removing an entry hands
-// its worker to the WorkerReaper, which stops and joins it off the bus
-// thread (a worker mid-dump needs a moment): the socket closes within
-// milliseconds of NamespaceRemoved, and the bus thread never waits.
-#include "bus/manager_object.hpp"
-#include "bus/namespace_object.hpp"
+// Threading: bus thread only. It starts, retries and stops workers, keeps
+// identities, holders and Watch completions, and answers the Manager's
+// read-only questions (ManagerBackend). What comes out of the rings is the
+// EventPump's business (ring -> mirror -> Publisher, PumpObservers); the
+// registry only says which rings to drain and when.
+// Ownership: owns its Publisher (made by the factory it is given), the pump,
+// and one Entry per namespace: the pump's PumpEntry (status, channel,
+// mirror, sink) and the worker. Removing an entry hands its worker to the
+// WorkerReaper, which stops and joins it off the bus thread (a worker
+// mid-dump needs a moment): the socket closes within milliseconds of
+// NamespaceRemoved, and the bus thread never waits.
+#include "bus/manager_object.hpp" // ManagerBackend only: no sdbus-c++ object is made here
+#include "daemon/event_pump.hpp"
 #include "daemon/namespace_control.hpp"
 #include "daemon/namespace_status.hpp"
+#include "daemon/publisher.hpp"
+#include "daemon/pump_observer.hpp"
 #include "daemon/worker_reaper.hpp"
 #include "events/event_hub.hpp"
-#include "events/namespace_mirror.hpp"
-#include "events/worker_channel.hpp"
 #include "netlink/namespace_worker.hpp"
 #include "netns/reconcile.hpp"
 
@@ -24,10 +28,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-
-namespace sdbus {
-class IConnection;
-}
 
 namespace nswatch {
 
@@ -38,13 +38,20 @@ struct RegistryOptions {
     std::string inject_failure_in;     // test hook: NSWATCH_TEST_FAIL_NAMESPACE
 };
 
+// Makes the registry's publisher; it is given the registry as the Manager's
+// backend (the D-Bus publisher owns the Manager object, which answers from it).
+using PublisherFactory = std::function<std::unique_ptr<Publisher>(const ManagerBackend& backend)>;
+
 class NamespaceRegistry final : public ManagerBackend {
 public:
-    NamespaceRegistry(sdbus::IConnection& connection, EventHub& hub, NamespaceControl& control,
-                      RegistryOptions options);
+    NamespaceRegistry(EventHub& hub, RegistryOptions options, const PublisherFactory& make_publisher);
     NamespaceRegistry(const NamespaceRegistry&) = delete;
     NamespaceRegistry& operator=(const NamespaceRegistry&) = delete;
     ~NamespaceRegistry() override;
+
+    // `observer` is told what the pump publishes and, at sample_and_notify(),
+    // the levels. It outlives the registry. Add observers before events flow.
+    void add_observer(PumpObserver& observer) { pump_.add_observer(observer); }
 
     // Monitored identities by name (including ones not yet exported).
     [[nodiscard]] const std::map<std::string, NamespaceIdentity>& identities() const noexcept { return identities_; }
@@ -63,9 +70,9 @@ public:
     [[nodiscard]] bool has_pending() const;
 
     // Namespaces whose worker has not reported yet (no object yet).
-    [[nodiscard]] std::size_t unreported() const noexcept { return entries_.size() - exported_; }
+    [[nodiscard]] std::size_t unreported() const noexcept { return entries_.size() - pump_.exported(); }
     // Namespaces with an object on the bus (what ListNamespaces lists).
-    [[nodiscard]] std::size_t exported() const noexcept { return exported_; }
+    [[nodiscard]] std::size_t exported() const noexcept { return pump_.exported(); }
     // Namespaces whose worker could not even be started (e.g. no fd left for
     // its bell); retry_starts() tries again.
     [[nodiscard]] bool has_unstarted() const noexcept { return unstarted_ > 0; }
@@ -78,31 +85,38 @@ public:
     // error if the namespace goes before that.
     void when_exported(const std::string& name, WatchCompletion done);
 
+    // The levels now (registry_sample.cpp): one walk over the namespaces and
+    // the rings, so about a millisecond at 10,000; meant for a timer (each
+    // second or so) or a scrape, not for every loop round.
+    [[nodiscard]] RegistrySample sample() const;
+    // Takes sample() and hands it to every observer's sampled().
+    void sample_and_notify();
+
     // ManagerBackend
     [[nodiscard]] std::vector<NamespaceListing> list_namespaces() const override;
     [[nodiscard]] std::optional<std::string> namespace_path(const std::string& name) const override;
-    [[nodiscard]] std::size_t namespace_count() const override { return exported_; }
+    [[nodiscard]] std::size_t namespace_count() const override { return pump_.exported(); }
     [[nodiscard]] DaemonCounters counters() const override;
 
 private:
-    struct Entry;
+    struct Entry {
+        PumpEntry ns;
+        std::unique_ptr<NamespaceWorker> worker;   // destroyed (joined) first
+        std::size_t draining_index = kNotDraining; // its place in draining_
+
+        static constexpr std::size_t kNotDraining = static_cast<std::size_t>(-1);
+    };
 
     void add(const NamespaceIdentity& identity);
     // `opened`: the namespace fd for the worker's first open, if any.
     void start_worker(Entry& entry, UniqueFd opened = {});
     void remove(const std::string& name);
-    bool drain_entry(Entry& entry);
-    void on_snapshot(Entry& entry, const StateSnapshot& snapshot, std::vector<SequencedEvent>& batch);
-    void on_status(Entry& entry, const WorkerStatus& status, std::vector<SequencedEvent>& batch);
-    void flush(Entry& entry, std::vector<SequencedEvent>& batch);
-    void export_entry(Entry& entry);
-    void set_state(Entry& entry, MonitorState state, std::string reason);
 
-    sdbus::IConnection& connection_;
     EventHub& hub_;
     RegistryOptions options_;
     WorkerReaper reaper_; // destroyed after entries_: joins the workers removed last
-    ManagerObject manager_;
+    std::unique_ptr<Publisher> publisher_;
+    EventPump pump_;
     std::map<std::string, std::unique_ptr<Entry>> entries_;
     // The entries with a channel, contiguous: drain() and has_pending() run
     // on every loop round and look at every ring; walking a std::map of
@@ -110,10 +124,10 @@ private:
     std::vector<Entry*> draining_;
     std::map<std::string, NamespaceIdentity> identities_;
     std::map<std::uint64_t, std::string> names_by_inode_;
-    std::uint64_t events_published_ = 0;
-    std::uint64_t events_dropped_removed_ = 0; // dropped by workers since stopped
-    std::uint64_t resyncs_ = 0;
-    std::size_t exported_ = 0;  // entries with an object: kept, not counted per loop iteration
+    // What removed namespaces' channels counted: totals stay totals.
+    std::uint64_t events_dropped_removed_ = 0;
+    std::uint64_t overruns_removed_ = 0;
+    std::size_t high_water_removed_ = 0;
     std::size_t unstarted_ = 0; // entries without a worker
 };
 

@@ -114,6 +114,15 @@ public:
         return out;
     }
 
+    // Either side: how many elements wait. The caller's own counter is
+    // exact, the other side's may lag, so this is a recent value, within
+    // [0, capacity]: head_ is loaded first and only ever catches up with tail_.
+    [[nodiscard]] std::size_t size() const noexcept
+    {
+        const std::size_t head = head_.load(std::memory_order_relaxed);
+        return tail_.load(std::memory_order_relaxed) - head;
+    }
+
     // Consumer only: nothing is waiting (seq_cst load, for the sleep check).
     [[nodiscard]] bool empty() const noexcept
     {

@@ -57,6 +57,12 @@ struct WorkerChannel {
     std::atomic<bool> producer_waiting{false};
     // Events the worker could not queue (each one later repaired by a resync).
     std::atomic<std::uint64_t> dropped{0};
+    // Netlink receive buffer overruns (ENOBUFS: the kernel dropped
+    // notifications; each one repaired by a re-dump). Worker writes, relaxed.
+    std::atomic<std::uint64_t> overruns{0};
+    // The most messages the ring has held since it was made, as the producer
+    // saw it after a push (WorkerOutbox). Worker writes, relaxed; only grows.
+    std::atomic<std::size_t> queue_high_water{0};
     // The namespace's cookie (SO_NETNS_COOKIE), stored by the worker before it
     // pushes its first snapshot: the ring's release/acquire publishes it.
     std::atomic<std::uint64_t> cookie{0};

@@ -240,6 +240,7 @@ void NetlinkSession::receive()
         }
         if (rc == -NLE_NOMEM) { // ENOBUFS: the kernel dropped notifications
             spdlog::info("[{}] netlink receive buffer overrun: re-reading the kernel state", name_);
+            outbox_.count_overrun();
             scheduler_.on_overrun();
         } else if (rc == -NLE_DUMP_INTR) { // also seen per message: the scheduler knows
             spdlog::debug("[{}] dump interrupted; reading it again", name_);

@@ -8,6 +8,7 @@ namespace nswatch {
 bool WorkerOutbox::push(WorkerMessage& message)
 {
     if (channel_.ring.try_push(message)) {
+        note_depth();
         hub_.notify();
         return true;
     }
@@ -16,10 +17,23 @@ bool WorkerOutbox::push(WorkerMessage& message)
     channel_.producer_waiting.store(true);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (channel_.ring.try_push(message)) {
+        note_depth();
         hub_.notify();
         return true;
     }
     return false;
+}
+
+void WorkerOutbox::note_depth() noexcept
+{
+    // One load of the consumer's counter and one compare per push; the
+    // shared high-water mark is written only when it grows (rarely, once
+    // the ring has been as deep as it gets).
+    const std::size_t depth = channel_.ring.size();
+    if (depth > high_water_) {
+        high_water_ = depth;
+        channel_.queue_high_water.store(depth, std::memory_order_relaxed);
+    }
 }
 
 void WorkerOutbox::event(ObjectEvent event)

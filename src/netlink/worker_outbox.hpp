@@ -9,6 +9,8 @@
 #include "events/event_hub.hpp"
 #include "events/worker_channel.hpp"
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -17,7 +19,11 @@ namespace nswatch {
 
 class WorkerOutbox {
 public:
-    WorkerOutbox(WorkerChannel& channel, EventHub& hub) : channel_(channel), hub_(hub) {}
+    // A worker restarted on the same channel goes on from its high-water mark.
+    WorkerOutbox(WorkerChannel& channel, EventHub& hub)
+        : channel_(channel), hub_(hub), high_water_(channel.queue_high_water.load(std::memory_order_relaxed))
+    {
+    }
 
     void event(ObjectEvent event);
     void snapshot(std::shared_ptr<const NamespaceState> state, ResyncReason reason);
@@ -35,8 +41,12 @@ public:
 
     [[nodiscard]] bool backlog_empty() const noexcept { return backlog_.empty(); }
 
+    // The netlink socket overran (ENOBUFS): counted for the metrics.
+    void count_overrun() noexcept { channel_.overruns.fetch_add(1, std::memory_order_relaxed); }
+
 private:
     bool push(WorkerMessage& message);
+    void note_depth() noexcept; // after a push: keeps channel_.queue_high_water
 
     WorkerChannel& channel_;
     EventHub& hub_;
@@ -46,6 +56,7 @@ private:
     // messages at most; flush() takes them from the front in one erase.
     std::vector<WorkerMessage> backlog_;
     bool repair_owed_ = false;
+    std::size_t high_water_; // this thread's copy of channel_.queue_high_water
 };
 
 } // namespace nswatch
