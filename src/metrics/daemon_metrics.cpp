@@ -148,6 +148,7 @@ void DaemonMetrics::events_emitted(const NamespaceStatus& ns, std::span<const Se
     std::array<std::uint32_t, kEventTypes> per_type{};
     std::fill(latency_scratch_.begin(), latency_scratch_.end(), 0.0);
     std::uint64_t latency_sum_usec = 0;
+    std::size_t timed = 0;
     for (const SequencedEvent& sequenced : events) {
         const ObjectEvent& event = sequenced.event;
         ++per_type[type_index(event, kChanges)];
@@ -157,12 +158,18 @@ void DaemonMetrics::events_emitted(const NamespaceStatus& ns, std::span<const Se
         const auto bucket = std::lower_bound(kLatencyBoundsUsec.begin(), kLatencyBoundsUsec.end(), usec);
         latency_scratch_[static_cast<std::size_t>(bucket - kLatencyBoundsUsec.begin())] += 1.0;
         latency_sum_usec += usec;
+        ++timed;
     }
     for (std::size_t type = 0; type < kEventTypes; ++type) {
         if (per_type[type] != 0)
             published_[type]->Increment(per_type[type]);
     }
-    event_latency_->ObserveMultiple(latency_scratch_, static_cast<double>(latency_sum_usec) / 1e6);
+    // ObserveMultiple adds to every bucket (a compare-exchange each, ~750
+    // instructions); one event is cheaper with Observe (~180).
+    if (timed == 1)
+        event_latency_->Observe(static_cast<double>(latency_sum_usec) / 1e6);
+    else if (timed > 1)
+        event_latency_->ObserveMultiple(latency_scratch_, static_cast<double>(latency_sum_usec) / 1e6);
     events_per_signal_->Observe(static_cast<double>(events.size()));
     signals_[SignalEvents]->Increment();
     if (per_namespace_)

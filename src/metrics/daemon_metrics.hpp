@@ -3,8 +3,9 @@
 // pump tells it, and render(), the text exposition for /metrics and D-Bus
 // GetMetrics. Names follow Prometheus' conventions (`promtool check metrics`
 // is silent; tests/metrics/): prefix nswatch_, counters end in _total, base
-// units (seconds, bytes). The list, with types and labels, is in the README
-// ("Metrics") and in the constructor.
+// units (seconds, bytes). Every series, with its type, labels and help, is
+// made in the constructor (daemon_metrics.cpp), so a scrape shows them all
+// from the start (zeros included).
 //
 // Ownership: the daemon owns one; the registry holds it by pointer as an
 // observer. It owns its prometheus::Registry and every series in it.

@@ -8,7 +8,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <ctime>
+#include <thread>
 
 using namespace nswatch;
 using nswatch::test::metrics_event;
@@ -156,4 +158,43 @@ TEST_CASE("the standard process metrics describe this process", "[unit][metrics]
     const auto now = static_cast<double>(std::time(nullptr));
     CHECK(*start <= now + 1);
     CHECK(*start > now - 3600); // this test program started moments ago
+}
+
+TEST_CASE("render() on another thread while the bus thread counts", "[unit][metrics]")
+{
+    // What the HTTP server's thread does during a burst; run under TSan
+    // (b_sanitize=thread) this is the check of the class comment's claims.
+    DaemonMetrics metrics(true);
+    std::atomic<bool> done{false};
+    std::atomic<int> scrapes{0};
+    std::atomic<int> incomplete{0};
+    std::thread scraper([&] {
+        while (!done.load()) {
+            // Catch2's assertions are for the test's thread: count, check after.
+            if (metrics.render().find("nswatch_events_published_total") == std::string::npos)
+                ++incomplete;
+            ++scrapes;
+        }
+    });
+    const std::vector<SequencedEvent> events{metrics_event(Change::Added, Link{}, 1'000),
+                                             metrics_event(Change::Changed, Qdisc{}, 2'000)};
+    // At least kRounds, and on until the scraper has rendered during them.
+    constexpr int kRounds = 2'000;
+    int rounds = 0;
+    for (int i = 0; i < kRounds || scrapes.load() < 10; ++i, ++rounds) {
+        const NamespaceStatus ns = metrics_namespace("ns" + std::to_string(i % 8));
+        metrics.namespace_exported(ns, std::chrono::microseconds(i));
+        metrics.events_emitted(ns, events, 5'000);
+        metrics.resynced(ns, ResyncReason::Overrun);
+        metrics.namespace_removed(ns);
+    }
+    done = true;
+    scraper.join();
+    const std::string text = metrics.render();
+    CHECK(scrapes.load() >= 10);
+    CHECK(incomplete.load() == 0);
+    CHECK(sample(text, R"(nswatch_events_published_total{type="link-added"})") == rounds);
+    CHECK(sample(text, "nswatch_event_latency_seconds_count") == 2 * rounds);
+    CHECK(sample(text, R"(nswatch_resyncs_total{reason="overrun"})") == rounds);
+    CHECK(text.find("namespace=") == std::string::npos);
 }
