@@ -1,5 +1,7 @@
 #include "health/health_rules.hpp"
 
+#include "bus/enum_strings.hpp"
+
 #include <algorithm>
 
 namespace nswatch {
@@ -36,15 +38,17 @@ std::string resync_reason(const HealthInputs& in, std::uint64_t total)
 {
     std::string text = plural(total, "resync", "resyncs");
     text += " in the last minute (";
-    const std::pair<const char*, std::uint64_t> parts[] = {
-        {"overrun", in.overrun_resyncs}, {"queue-full", in.queue_full_resyncs}, {"restart", in.restart_resyncs}};
+    // Spelled as the Resynced signal spells them, so the two can be matched.
+    const std::pair<ResyncReason, std::uint64_t> parts[] = {{ResyncReason::Overrun, in.overrun_resyncs},
+                                                            {ResyncReason::QueueFull, in.queue_full_resyncs},
+                                                            {ResyncReason::Restart, in.restart_resyncs}};
     bool first = true;
-    for (const auto& [name, count] : parts) {
+    for (const auto& [reason, count] : parts) {
         if (count == 0) {
             continue;
         }
         text += first ? "" : ", ";
-        text += name;
+        text += resync_reason_string(reason);
         text += ": ";
         text += std::to_string(count);
         first = false;

@@ -2,6 +2,8 @@
 // would drive it, on a clock the test moves.
 #include "health/health_monitor.hpp"
 
+#include "bus/enum_strings.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace nswatch;
@@ -222,4 +224,11 @@ TEST_CASE("ten reasons exactly are all listed", "[unit][health]")
     const auto r = f.report();
     REQUIRE(r.reasons.size() == 10);
     CHECK(r.reasons[9] == "namespace ns19: worker failed (e), retrying");
+}
+
+TEST_CASE("health states are spelled ok, degraded and failing on D-Bus", "[unit][health]")
+{
+    CHECK(health_string(HealthState::Ok) == "ok");
+    CHECK(health_string(HealthState::Degraded) == "degraded");
+    CHECK(health_string(HealthState::Failing) == "failing");
 }
