@@ -1,5 +1,7 @@
 #include "health/health_monitor.hpp"
 
+#include <array>
+
 namespace nswatch {
 
 HealthMonitor::HealthMonitor(std::function<Clock::time_point()> clock) : clock_(std::move(clock)) {}
@@ -15,24 +17,26 @@ HealthReport HealthMonitor::evaluate(Clock::time_point now) const
         }
         in.failed.push_back(FailedNamespace{name, reason});
     }
-    // Entries at or before now - window have left it (not yet forgotten:
-    // this is const, expire() runs at the next observer call).
-    const auto in_window = [now](Clock::time_point t) { return now < t + kHealthWindow; };
+    // The counts are of what expire() kept; entries at the front may have
+    // left the window since (this is const: they are forgotten at the next
+    // observer call). Only those are walked, so this stays cheap however
+    // many resyncs the minute holds.
+    std::array<std::uint64_t, kResyncReasons> resyncs = resync_counts_;
     for (const auto& [when, reason] : resyncs_) {
-        if (!in_window(when)) {
-            continue;
+        if (now < when + kHealthWindow) {
+            break;
         }
-        switch (reason) {
-        case ResyncReason::Overrun: ++in.overrun_resyncs; break;
-        case ResyncReason::QueueFull: ++in.queue_full_resyncs; break;
-        case ResyncReason::Restart: ++in.restart_resyncs; break;
-        case ResyncReason::Initial: break; // never sent
-        }
+        --resyncs[static_cast<std::size_t>(reason)];
     }
+    in.overrun_resyncs = resyncs[static_cast<std::size_t>(ResyncReason::Overrun)];
+    in.queue_full_resyncs = resyncs[static_cast<std::size_t>(ResyncReason::QueueFull)];
+    in.restart_resyncs = resyncs[static_cast<std::size_t>(ResyncReason::Restart)];
+    in.dropped_last_minute = dropped_in_window_;
     for (const auto& [when, count] : drops_) {
-        if (in_window(when)) {
-            in.dropped_last_minute += count;
+        if (now < when + kHealthWindow) {
+            break;
         }
+        in.dropped_last_minute -= count;
     }
     return evaluate_health(in);
 }
@@ -66,9 +70,11 @@ std::optional<HealthMonitor::Clock::time_point> HealthMonitor::next_change(Clock
 void HealthMonitor::expire(Clock::time_point now)
 {
     while (!resyncs_.empty() && resyncs_.front().first + kHealthWindow <= now) {
+        --resync_counts_[static_cast<std::size_t>(resyncs_.front().second)];
         resyncs_.pop_front();
     }
     while (!drops_.empty() && drops_.front().first + kHealthWindow <= now) {
+        dropped_in_window_ -= drops_.front().second;
         drops_.pop_front();
     }
 }
@@ -106,6 +112,7 @@ void HealthMonitor::resynced(const NamespaceStatus& /*ns*/, ResyncReason reason)
     const auto now = clock_();
     expire(now);
     resyncs_.emplace_back(now, reason);
+    ++resync_counts_[static_cast<std::size_t>(reason)];
 }
 
 void HealthMonitor::state_changed(const NamespaceStatus& ns, MonitorState /*before*/)
@@ -124,6 +131,7 @@ void HealthMonitor::sampled(const RegistrySample& sample)
     expire(now);
     if (sample.events_dropped > dropped_seen_) {
         drops_.emplace_back(now, sample.events_dropped - dropped_seen_);
+        dropped_in_window_ += sample.events_dropped - dropped_seen_;
     }
     dropped_seen_ = sample.events_dropped;
     levels_.deepest_queue = sample.deepest_queue;

@@ -18,6 +18,7 @@
 #include "health/health_report.hpp"
 #include "health/health_rules.hpp"
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -67,6 +68,9 @@ private:
     std::map<std::string, std::string> failed_;                      // failed now: name -> StateReason
     std::deque<std::pair<Clock::time_point, ResyncReason>> resyncs_; // in time order
     std::deque<std::pair<Clock::time_point, std::uint64_t>> drops_;  // increases of the dropped counter
+    static constexpr std::size_t kResyncReasons = 4;                 // ResyncReason's values
+    std::array<std::uint64_t, kResyncReasons> resync_counts_{};      // of resyncs_, by reason
+    std::uint64_t dropped_in_window_ = 0;                            // the sum of drops_
     std::uint64_t dropped_seen_ = 0;                                 // the counter in the last sample
     HealthInputs levels_;                                            // only the sample's levels are set
 };
