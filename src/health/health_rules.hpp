@@ -2,22 +2,23 @@
 // The health rules: a pure function from what the HealthMonitor kept to a
 // HealthReport. No clock, no state; unit-tested rule by rule.
 //
-// | condition                                             | state    | reason (example) |
-// |-------------------------------------------------------|----------|----------------------------------------------------|
-// | fds in use >= 95 % of RLIMIT_NOFILE                   | failing  | "file descriptors: 980 of 1024 in use (95 %):
-// new  | |                                                       |          |  namespaces cannot be monitored; raise
-// LimitNOFILE=" | | every monitored namespace failed (at least one)       | failing  | "all 3 monitored namespaces
-// failed: no events are  | |                                                       |          |  delivered" (each one's
-// reason follows)            | | fds in use > 80 % of the limit                        | degraded | "file descriptors:
-// 850 of 1024 in use (83 %):      | |                                                       |          |  raise
-// LimitNOFILE="                               | | events dropped in the last minute                     | degraded |
-// "42 events dropped in the last minute (a queue     | |                                                       | |
-// filled; clients were resynced): raise --queue-size| |                                                       | |  or
-// find the slow subscriber"                      | | resyncs in the last minute                            | degraded |
-// "3 resyncs in the last minute (overrun: 2,         | |                                                       | |
-// queue-full: 1)"                                   | | the fullest queue is over 80 % of --queue-size        |
-// degraded | "queue of namespace ns1 is 85 % full (3500 of 4096)"| | a namespace's worker failed (it retries with
-// backoff) | degraded | "namespace ns1: worker failed (…), retrying"       |
+// The rules: condition -> state, and its reason (examples).
+// - fds in use >= 95 % of RLIMIT_NOFILE -> failing:
+//     "file descriptors: 980 of 1024 in use (95 %): new namespaces cannot be monitored; raise LimitNOFILE="
+// - every monitored namespace failed (at least one) -> failing, each one's reason follows:
+//     "all 3 monitored namespaces failed: no events are delivered"
+//     ("the only monitored namespace failed: no events are delivered" for one)
+// - fds in use > 80 % of the limit -> degraded:
+//     "file descriptors: 850 of 1024 in use (83 %): raise LimitNOFILE="
+// - events dropped in the last minute -> degraded:
+//     "42 events dropped in the last minute (a queue filled; clients were resynced): raise --queue-size or find
+//     the slow subscriber"
+// - resyncs in the last minute -> degraded (reasons spelled as the Resynced signal spells them):
+//     "3 resyncs in the last minute (overrun: 2, queue-full: 1)"
+// - the fullest queue (last sample) is over 80 % of --queue-size -> degraded:
+//     "queue of namespace ns1 is 85 % full (3500 of 4096)"
+// - a namespace's worker failed and retries with backoff -> degraded:
+//     "namespace ns1: worker failed (<its StateReason>), retrying"
 //
 // Why only these are failing: "failing" means the daemon as a whole cannot
 // do its job, so that HTTP /health answers 503 and a supervisor may restart
@@ -25,13 +26,12 @@
 // namespace failed nothing is delivered at all. One failed namespace, the
 // host's included, is degraded: its worker retries with backoff, every other
 // namespace is still delivered, and a restart would interrupt them all
-// without curing a socket that fails (the reason names it, first).
+// without curing a socket that fails (its reason says why it fails).
 //
 // Order of the reasons: failing ones, then fds, drops, resyncs, queue, then
 // the failed namespaces by name. More than kMaxReasons are cut to
 // kMaxReasons - 1 and "and 37 more namespaces failed".
 #include "health/health_report.hpp"
-#include "netns/namespace_identity.hpp"
 
 #include <chrono>
 #include <cstddef>
