@@ -36,4 +36,14 @@ std::string resync_reason_string(ResyncReason reason)
     return "unknown";
 }
 
+std::string health_string(HealthState state)
+{
+    switch (state) {
+    case HealthState::Ok: return "ok";
+    case HealthState::Degraded: return "degraded";
+    case HealthState::Failing: return "failing";
+    }
+    return "unknown";
+}
+
 } // namespace nswatch

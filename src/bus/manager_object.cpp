@@ -9,6 +9,8 @@
 namespace nswatch {
 
 namespace {
+constexpr const char* kErrorNotSupported = "org.freedesktop.DBus.Error.NotSupported";
+
 sdbus::Error to_dbus_error(const ControlError& error)
 {
     switch (error.kind) {
@@ -41,6 +43,36 @@ void ManagerObject::publish_namespace_removed(const std::string& name, const std
 {
     emitNamespaceRemoved(name, sdbus::ObjectPath(path));
     emitPropertiesChangedSignal(dbus::kManagerInterface, {"NamespaceCount"});
+}
+
+void ManagerObject::publish_health_changed()
+{
+    emitPropertiesChangedSignal(dbus::kManagerInterface, {"Health", "HealthReasons"});
+}
+
+std::string ManagerObject::Health()
+{
+    return health_string(health().state);
+}
+
+std::vector<std::string> ManagerObject::HealthReasons()
+{
+    return health().reasons;
+}
+
+std::string ManagerObject::GetMetrics()
+{
+    if (!metrics_) {
+        throw sdbus::Error(kErrorNotSupported, "this nswatchd keeps no metrics");
+    }
+    try {
+        return metrics_();
+    } catch (const sdbus::Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        // Handlers must throw sdbus::Error only (DEVELOPERS.md).
+        throw sdbus::Error(dbus::kErrorFailed, std::string("cannot render the metrics: ") + e.what());
+    }
 }
 
 std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> ManagerObject::ListNamespaces()

@@ -4,8 +4,11 @@
 //
 // Threading: bus thread only. It answers from a ManagerBackend (the
 // registry's read-only view) and forwards Watch/Unwatch to a
-// NamespaceControl (the daemon); both outlive it.
+// NamespaceControl (the daemon); both outlive it. Health and GetMetrics come
+// from a HealthSource and a metrics function set after construction (they
+// must outlive it too); it is still the only code that knows D-Bus.
 #include "daemon/namespace_control.hpp"
+#include "health/health_report.hpp"
 #include "netns/namespace_identity.hpp"
 
 #include "manager_adaptor.h"
@@ -13,6 +16,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +56,19 @@ public:
     void publish_namespace_added(const std::string& name, const std::string& path);
     void publish_namespace_removed(const std::string& name, const std::string& path);
 
+    // Where Health and HealthReasons come from. Without one (nullptr),
+    // nothing is known to be wrong: "ok", no reasons.
+    void set_health_source(const HealthSource* source) noexcept { health_ = source; }
+    // Text for GetMetrics (Prometheus exposition); it may throw, the caller
+    // gets org.freedesktop.DBus.Error.Failed. Without one, GetMetrics answers
+    // org.freedesktop.DBus.Error.NotSupported.
+    using MetricsText = std::function<std::string()>;
+    void set_metrics_source(MetricsText metrics) { metrics_ = std::move(metrics); }
+    // PropertiesChanged for Health and HealthReasons (their values read
+    // now). Call it when the report differs from the last one published
+    // (HealthReport's ==); the caller keeps that one.
+    void publish_health_changed();
+
 private:
     std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> ListNamespaces() override;
     sdbus::ObjectPath GetNamespace(const std::string& name) override;
@@ -62,12 +79,19 @@ private:
     std::uint64_t EventsPublished() override { return backend_.counters().events_published; }
     std::uint64_t EventsDropped() override { return backend_.counters().events_dropped; }
     std::uint64_t Resyncs() override { return backend_.counters().resyncs; }
+    std::string Health() override;
+    std::vector<std::string> HealthReasons() override;
+    std::string GetMetrics() override;
+
+    [[nodiscard]] HealthReport health() const { return health_ != nullptr ? health_->health() : HealthReport{}; }
 
     // Whether the caller's uid is 0; the error names the method otherwise.
     std::optional<sdbus::Error> require_root(const char* method);
 
     const ManagerBackend& backend_;
     NamespaceControl& control_;
+    const HealthSource* health_ = nullptr;
+    MetricsText metrics_;
 };
 
 } // namespace nswatch

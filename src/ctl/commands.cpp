@@ -2,6 +2,7 @@
 
 #include "ctl/format.hpp"
 #include "ctl/proxies.hpp"
+#include "ctl/status.hpp"
 #include "ctl/table.hpp"
 #include "nswatch/tc.hpp"
 
@@ -127,26 +128,23 @@ void run_show(sdbus::IConnection& connection, const std::string& name, bool json
     }
 }
 
-void run_status(sdbus::IConnection& connection, bool json)
+int run_status(sdbus::IConnection& connection, bool json)
 {
     ManagerProxy manager(connection);
-    const auto version = manager.Version();
-    const auto count = manager.NamespaceCount();
-    const auto published = manager.EventsPublished();
-    const auto dropped = manager.EventsDropped();
-    const auto resyncs = manager.Resyncs();
+    StatusFigures figures;
+    figures.version = manager.Version();
+    figures.health = manager.Health();
+    figures.health_reasons = manager.HealthReasons();
+    figures.namespaces = manager.NamespaceCount();
+    figures.events_published = manager.EventsPublished();
+    figures.events_dropped = manager.EventsDropped();
+    figures.resyncs = manager.Resyncs();
     if (json) {
-        print_json(Json{{"version", version},
-                        {"namespaces", count},
-                        {"events_published", published},
-                        {"events_dropped", dropped},
-                        {"resyncs", resyncs}});
-        return;
+        print_json(status_json(figures));
+    } else {
+        std::fputs(status_text(figures).c_str(), stdout);
     }
-    std::printf("       Version: %s\n    Namespaces: %u\n     Published: %llu events\n       Dropped: %llu events "
-                "(each repaired by a resync)\n       Resyncs: %llu\n",
-                version.c_str(), count, static_cast<unsigned long long>(published),
-                static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(resyncs));
+    return status_exit_code(figures.health);
 }
 
 void run_watch(sdbus::IConnection& connection, const std::string& path)

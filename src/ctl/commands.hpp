@@ -10,7 +10,9 @@ namespace nswatch::ctl {
 // quiet: names only, one a line, from one call (ListNamespaces).
 void run_list(sdbus::IConnection& connection, bool json, bool quiet);
 void run_show(sdbus::IConnection& connection, const std::string& name, bool json);
-void run_status(sdbus::IConnection& connection, bool json);
+// Returns the exit status: 0 when the daemon is ok or degraded, 1 when
+// failing (status_exit_code()).
+int run_status(sdbus::IConnection& connection, bool json);
 void run_watch(sdbus::IConnection& connection, const std::string& path);
 void run_unwatch(sdbus::IConnection& connection, const std::string& name);
 

@@ -49,7 +49,8 @@ std::string ctl_usage()
            "                       missed; all namespaces (and new ones) without NAME\n"
            "  watch PATH           monitor the namespace behind an nsfs path (root)\n"
            "  unwatch NAME         stop monitoring a namespace added with watch (root)\n"
-           "  status               daemon version, namespace count and counters\n"
+           "  status               the daemon's health (ok, degraded, failing) and why,\n"
+           "                       its version, namespace count and counters\n"
            "\n"
            "Options:\n"
            "  --system             use the system bus (default; honours DBUS_SYSTEM_BUS_ADDRESS)\n"
@@ -60,7 +61,8 @@ std::string ctl_usage()
            "  --version            show the version and exit\n"
            "\n"
            "Exit status: 0 on success, 1 when the daemon cannot be reached or refuses,\n"
-           "2 for bad arguments.\n";
+           "2 for bad arguments. status: 0 when the daemon is ok or degraded, 1 when it\n"
+           "is failing (as HTTP /health: 200 or 503).\n";
 }
 
 std::variant<CtlOptions, CtlExit> parse_ctl_options(const std::vector<std::string>& args)

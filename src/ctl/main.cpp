@@ -38,13 +38,14 @@ int main(int argc, char** argv)
         return exit->status;
     }
     const auto& options = std::get<CtlOptions>(parsed);
+    int status = 0;
     try {
         auto connection =
             options.session_bus ? sdbus::createSessionBusConnection() : sdbus::createSystemBusConnection();
         switch (options.command) {
         case Command::List: run_list(*connection, options.json, options.quiet); break;
         case Command::Show: run_show(*connection, options.args[0], options.json); break;
-        case Command::Status: run_status(*connection, options.json); break;
+        case Command::Status: status = run_status(*connection, options.json); break;
         case Command::Watch: run_watch(*connection, options.args[0]); break;
         case Command::Unwatch: run_unwatch(*connection, options.args[0]); break;
         case Command::Monitor: run_monitor(*connection, options.args, options.json);
@@ -56,5 +57,5 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "nswatchctl: %s\n", e.what());
         return 1;
     }
-    return 0;
+    return status;
 }

@@ -1,5 +1,6 @@
 #include "ctl/ctl_options.hpp"
 #include "ctl/format.hpp"
+#include "ctl/status.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -119,4 +120,46 @@ TEST_CASE("objects are described in tc's notation", "[unit][ctl]")
     CHECK(describe("filter", filter) == "u32 ingress prio 1 all chain 0 handle 800::800 flowid 1:1");
     CHECK(event_line("ns1", 12, "class-changed", 3, htb_class) ==
           "ns1 #12 class-changed dev 3 htb 1:10 root rate 1Mbit burst 1600b");
+}
+
+TEST_CASE("status shows the health, each reason on its own line, then the figures", "[unit][ctl]")
+{
+    StatusFigures f{
+        "1.2.3",
+        "degraded",
+        {"namespace ns1: worker failed (socket closed), retrying", "3 resyncs in the last minute (overrun: 3)"},
+        3,
+        1234,
+        42,
+        3};
+    CHECK(status_text(f) == "       Version: 1.2.3\n"
+                            "        Health: degraded\n"
+                            "                namespace ns1: worker failed (socket closed), retrying\n"
+                            "                3 resyncs in the last minute (overrun: 3)\n"
+                            "    Namespaces: 3\n"
+                            "     Published: 1234 events\n"
+                            "       Dropped: 42 events (each repaired by a resync)\n"
+                            "       Resyncs: 3\n");
+    f.health = "ok";
+    f.health_reasons.clear();
+    CHECK(status_text(f).find("        Health: ok\n    Namespaces: 3\n") != std::string::npos);
+}
+
+TEST_CASE("status --json has the health, its reasons and the figures under documented keys", "[unit][ctl]")
+{
+    const StatusFigures f{"1.2.3", "failing", {"all 2 monitored namespaces failed: no events are delivered"}, 2, 7,
+                          0,       1};
+    CHECK(json_text(status_json(f)) ==
+          R"({"version":"1.2.3","health":"failing","health_reasons":["all 2 monitored namespaces failed: no events )"
+          R"(are delivered"],"namespaces":2,"events_published":7,"events_dropped":0,"resyncs":1})");
+    const StatusFigures ok{"1", "ok", {}, 1, 0, 0, 0};
+    CHECK(json_text(status_json(ok)).find(R"("health":"ok","health_reasons":[],)") != std::string::npos);
+}
+
+TEST_CASE("status exits 0 when the daemon is ok or degraded, 1 when failing (as /health: 200 or 503)", "[unit][ctl]")
+{
+    CHECK(status_exit_code("ok") == 0);
+    CHECK(status_exit_code("degraded") == 0);
+    CHECK(status_exit_code("failing") == 1);
+    CHECK(status_exit_code("something new") == 1);
 }
