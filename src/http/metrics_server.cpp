@@ -25,11 +25,11 @@ void log_mhd(void* /*cls*/, const char* format, va_list args)
 {
     std::array<char, 512> text{};
     std::vsnprintf(text.data(), text.size(), format, args);
-    std::string line(text.data());
-    while (!line.empty() && line.back() == '\n') {
-        line.pop_back();
-    }
     try {
+        std::string line(text.data());
+        while (!line.empty() && line.back() == '\n') {
+            line.pop_back();
+        }
         spdlog::debug("metrics http: {}", line);
     } catch (...) { // NOLINT(bugprone-empty-catch): nothing may reach C code
     }
