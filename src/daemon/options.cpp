@@ -80,6 +80,14 @@ std::string usage_text()
            "                         net beside process events (default 30), the only way\n"
            "                         without them (default 2, e.g. in a container); 0: off\n"
            "  --no-process-events    do not use the kernel's process-events connector\n"
+           "  --metrics-listen=ADDR:PORT\n"
+           "                         serve Prometheus metrics (/metrics) and health\n"
+           "                         (/health) over HTTP on a numeric address, e.g.\n"
+           "                         127.0.0.1:19110 or [::1]:19110 (default: off; a\n"
+           "                         socket passed by systemd is served without it)\n"
+           "  --metrics-per-namespace\n"
+           "                         also export per-namespace metric series (many series\n"
+           "                         on a host with thousands of namespaces)\n"
            "  -h, --help             show this help and exit\n"
            "  --version              show the version and exit\n";
 }
@@ -97,7 +105,9 @@ enum OptionId : int {
     kQueueSize,
     kSources,
     kProcessScanInterval,
-    kNoProcessEvents
+    kNoProcessEvents,
+    kMetricsListen,
+    kMetricsPerNamespace
 };
 
 constexpr option kLongOptions[] = {
@@ -111,6 +121,8 @@ constexpr option kLongOptions[] = {
     {"sources", required_argument, nullptr, kSources},
     {"process-scan-interval", required_argument, nullptr, kProcessScanInterval},
     {"no-process-events", no_argument, nullptr, kNoProcessEvents},
+    {"metrics-listen", required_argument, nullptr, kMetricsListen},
+    {"metrics-per-namespace", no_argument, nullptr, kMetricsPerNamespace},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -121,6 +133,15 @@ std::optional<std::string> apply(int id, const std::string& v, DaemonOptions& op
     case kSession: options.session_bus = true; break;
     case kNoProcessEvents: options.process_events = false; break;
     case kSources: return parse_sources(v, options);
+    case kMetricsPerNamespace: options.metrics_per_namespace = true; break;
+    case kMetricsListen: {
+        auto address = http::parse_listen_address(v);
+        if (auto* error = std::get_if<std::string>(&address)) {
+            return *error;
+        }
+        options.metrics_listen = std::get<http::ListenAddress>(address);
+        break;
+    }
     case kProcessScanInterval: {
         auto n = parse_number<long>(v, 0, 86'400);
         if (!n) {

@@ -1,5 +1,7 @@
 #pragma once
 // nswatchd's command line. parse_options is pure: it never prints or exits.
+#include "http/listen_address.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -23,6 +25,14 @@ struct DaemonOptions {
     bool process_events = true;   // use the process-events connector when it works
     // Full /proc scan period; nullopt: 30 s with process events, 2 s without.
     std::optional<std::chrono::seconds> process_scan_interval;
+    // --metrics-listen=ADDR:PORT: serve /metrics and /health over HTTP there.
+    // Unset: no TCP socket is opened (a socket passed by systemd,
+    // nswatchd-metrics.socket, is served whether this is set or not).
+    std::optional<http::ListenAddress> metrics_listen;
+    // --metrics-per-namespace: metric series per namespace too. Off by
+    // default: 10,000 namespaces x event types is more series than a
+    // Prometheus operator wants from one host.
+    bool metrics_per_namespace = false;
 };
 
 // --help / --version, or a usage error: text to print and the exit status.

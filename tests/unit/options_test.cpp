@@ -95,3 +95,51 @@ TEST_CASE("every discovery source is on by default and --sources picks some", "[
     CHECK(early({"--process-scan-interval=-1"}).status == 2);
     CHECK(early({"--process-scan-interval=soon"}).text.find("soon") != std::string::npos);
 }
+
+TEST_CASE("--metrics-listen takes a numeric IPv4 or bracketed IPv6 address and a port", "[unit][options]")
+{
+    auto o = ok({});
+    CHECK_FALSE(o.metrics_listen);
+    CHECK_FALSE(o.metrics_per_namespace);
+    o = ok({"--metrics-listen=127.0.0.1:19110", "--metrics-per-namespace"});
+    REQUIRE(o.metrics_listen);
+    CHECK(o.metrics_listen->family == AF_INET);
+    CHECK(o.metrics_listen->host == "127.0.0.1");
+    CHECK(o.metrics_listen->port == 19110);
+    CHECK(http::to_string(*o.metrics_listen) == "127.0.0.1:19110");
+    CHECK(o.metrics_per_namespace);
+    o = ok({"--metrics-listen", "[::1]:19110"});
+    REQUIRE(o.metrics_listen);
+    CHECK(o.metrics_listen->family == AF_INET6);
+    CHECK(o.metrics_listen->host == "::1");
+    CHECK(http::to_string(*o.metrics_listen) == "[::1]:19110");
+    CHECK(ok({"--metrics-listen=0.0.0.0:65535"}).metrics_listen->port == 65535);
+    CHECK(ok({"--metrics-listen=[::]:1"}).metrics_listen->host == "::");
+}
+
+TEST_CASE("a bad --metrics-listen is refused with a message naming the bad part", "[unit][options]")
+{
+    auto message = [](const std::string& value) {
+        auto exit = early({"--metrics-listen=" + value});
+        CHECK(exit.status == 2);
+        return exit.text;
+    };
+    CHECK(message("127.0.0.1").find("missing ':PORT'") != std::string::npos);
+    CHECK(message("127.0.0.1:").find("port '' in --metrics-listen '127.0.0.1:'") != std::string::npos);
+    CHECK(message("127.0.0.1:0").find("port '0'") != std::string::npos);
+    CHECK(message("127.0.0.1:65536").find("from 1 to 65535") != std::string::npos);
+    CHECK(message("127.0.0.1:80x").find("port '80x'") != std::string::npos);
+    CHECK(message("127.0.0.1:-1").find("port '-1'") != std::string::npos);
+    CHECK(message("localhost:19110").find("address 'localhost'") != std::string::npos);
+    CHECK(message("localhost:19110").find("not resolved") != std::string::npos);
+    CHECK(message("127.1:19110").find("address '127.1'") != std::string::npos);
+    CHECK(message("256.0.0.1:19110").find("address '256.0.0.1'") != std::string::npos);
+    CHECK(message("::1:19110").find("needs brackets") != std::string::npos);
+    CHECK(message("[::1:19110").find("missing ']'") != std::string::npos);
+    CHECK(message("[::1]19110").find("missing ':PORT' after ']'") != std::string::npos);
+    CHECK(message("[127.0.0.1]:19110").find("not a numeric IPv6 address") != std::string::npos);
+    CHECK(message("").find("missing ':PORT'") != std::string::npos);
+    CHECK(early({"--metrics-per-namespace=yes"}).text.find("doesn't allow an argument") != std::string::npos);
+    CHECK(early({"--metrics=1"}).text.find("is ambiguous") != std::string::npos);
+    CHECK(early({"--help"}).text.find("--metrics-listen=ADDR:PORT") != std::string::npos);
+}
