@@ -56,8 +56,8 @@ std::variant<ListenAddress, std::string> parse_listen_address(const std::string&
     unsigned value = 0;
     const auto* end = port_text.data() + port_text.size();
     const auto [ptr, ec] = std::from_chars(port_text.data(), end, value);
-    if (port_text.empty() || ec != std::errc() || ptr != end || value < 1 || value > 65535) {
-        return "port " + quoted(port_text) + where + " is not a number from 1 to 65535";
+    if (port_text.empty() || ec != std::errc() || ptr != end || value > 65535) {
+        return "port " + quoted(port_text) + where + " is not a number from 0 to 65535";
     }
     address.port = static_cast<std::uint16_t>(value);
     return address;

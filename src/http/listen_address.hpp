@@ -22,9 +22,8 @@ struct ListenAddress {
 };
 
 // A ListenAddress, or an error text naming the bad part (for example
-// "port '99999' in --metrics-listen '…' is not a number from 1 to 65535").
-// Port 0 is refused here (an ephemeral port nobody can scrape); tests
-// build a ListenAddress with port 0 directly.
+// "port '99999' in --metrics-listen '…' is not a number from 0 to 65535").
+// Port 0 takes any free port; the daemon logs which (tests use it).
 std::variant<ListenAddress, std::string> parse_listen_address(const std::string& text);
 
 // "127.0.0.1:19110" or "[::1]:19110".
