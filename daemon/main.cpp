@@ -2,6 +2,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/options.hpp"
+#include "http/listener.hpp"
 #include "util/thread_wake.hpp"
 
 #include <sdbus-c++/Error.h>
@@ -35,7 +36,17 @@ int main(int argc, char** argv)
     std::signal(SIGPIPE, SIG_IGN);
 
     try {
-        nswatch::Daemon daemon(options);
+        // Before any thread: sd_listen_fds() unsets LISTEN_FDS for children.
+        // A socket passed by systemd (nswatchd-metrics.socket) is served;
+        // --metrics-listen binds one only without it (under the unit, the
+        // service may not create TCP sockets at all).
+        auto listener = nswatch::http::take_activated_listener();
+        if (listener && options.metrics_listen) {
+            spdlog::warn("--metrics-listen ignored: serving the socket systemd passed");
+        } else if (options.metrics_listen) {
+            listener = nswatch::http::open_listener(*options.metrics_listen);
+        }
+        nswatch::Daemon daemon(options, std::move(listener));
         const int status = daemon.run();
         spdlog::info("stopped");
         return status;

@@ -3,11 +3,14 @@
 #include "bus/dbus_publisher.hpp"
 #include "bus/enum_strings.hpp"
 #include "bus/output_gate.hpp"
+#include "bus/output_stall.hpp"
 #include "bus/snapshot_replies.hpp"
 #include "daemon/fd_limit.hpp"
 #include "daemon/namespace_control.hpp"
 #include "daemon/namespace_registry.hpp"
+#include "daemon/observability.hpp"
 #include "events/event_hub.hpp"
+#include "health/health_rules.hpp"
 #include "netns/mount_source.hpp"
 #include "netns/nsfs.hpp"
 #include "netns/process_source.hpp"
@@ -62,6 +65,15 @@ RegistryOptions registry_options(const DaemonOptions& options)
     return out;
 }
 
+// "The last minute" of the health rules; a test hook shortens it.
+std::chrono::steady_clock::duration health_window()
+{
+    if (const char* ms = std::getenv("NSWATCH_TEST_HEALTH_WINDOW_MS")) {
+        return std::chrono::milliseconds(std::strtoll(ms, nullptr, 10));
+    }
+    return kHealthWindow;
+}
+
 std::unique_ptr<sdbus::IConnection> connect(bool session)
 {
     return session ? sdbus::createSessionBusConnection() : sdbus::createSystemBusConnection();
@@ -73,8 +85,6 @@ constexpr std::size_t kRequestsPerRound = 2;
 constexpr std::size_t kGateLimitBytes = std::size_t{64} * 1024;
 constexpr auto kGateBackoffMin = std::chrono::milliseconds(1);
 constexpr auto kGateBackoffMax = std::chrono::milliseconds(16);
-// How long the bus may leave our messages unread before it is logged.
-constexpr auto kStallWarning = std::chrono::seconds(2);
 
 std::uint64_t host_inode()
 {
@@ -84,11 +94,13 @@ std::uint64_t host_inode()
 } // namespace
 
 struct Daemon::Impl final : NamespaceControl {
-    explicit Impl(const DaemonOptions& options)
+    Impl(const DaemonOptions& options, std::optional<UniqueFd> metrics_listener)
         : fd_limit(raise_fd_limit()), connection(connect(options.session_bus)),
           registry(hub, registry_options(options),
                    [this](const ManagerBackend& backend) {
-                       return std::make_unique<DbusPublisher>(*connection, backend, *this);
+                       auto made = std::make_unique<DbusPublisher>(*connection, backend, *this);
+                       publisher = made.get();
+                       return made;
                    }),
           host{"default", SourceKind::Default, "/proc/self/ns/net", host_inode()},
           mounts(loop, options.netns_dir, options.source_named, options.source_mounts, [this] { dirty = true; }),
@@ -96,7 +108,8 @@ struct Daemon::Impl final : NamespaceControl {
                     ProcessSourceOptions{options.process_events, options.process_scan_interval, host.inode,
                                          options.source_processes},
                     [this] { dirty = true; }),
-          signals(make_signalfd()), gate(connection->getEventLoopPollData().fd, kGateLimitBytes)
+          signals(make_signalfd()), gate(connection->getEventLoopPollData().fd, kGateLimitBytes),
+          stall(loop, *connection)
     {
         // A fixed mmap threshold: glibc otherwise raises it (and the trim
         // threshold with it, to twice as much) to the size of the largest
@@ -114,8 +127,10 @@ struct Daemon::Impl final : NamespaceControl {
             spdlog::info("received signal {}, stopping", info.ssi_signo);
             stopping = true;
         });
-        retry_timer = loop.add_timer([this] { registry.retry_starts(); });
-        stall_timer = loop.add_timer([this] { report_stall(); });
+        retry_timer = loop.add_timer([this] {
+            registry.retry_starts();
+            observability->namespaces_changed();
+        });
         gate_timer = loop.add_timer([] {});
         std::uint64_t usec = 0;
         if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
@@ -123,6 +138,9 @@ struct Daemon::Impl final : NamespaceControl {
             watchdog.arm_every(std::chrono::milliseconds(usec / 2000));
             spdlog::debug("watchdog every {} ms", usec / 2000);
         }
+        observability =
+            std::make_unique<Observability>(loop, registry, publisher->manager(), options.metrics_per_namespace,
+                                            health_window(), std::move(metrics_listener));
     }
 
     // The single place that decides: every source's view, one reconcile.
@@ -137,6 +155,7 @@ struct Daemon::Impl final : NamespaceControl {
         const auto held = processes.identities();
         found.insert(found.end(), held.begin(), held.end());
         registry.apply(reconcile(registry.identities(), found));
+        observability->namespaces_changed();
         registry.update_holders([this](std::uint64_t inode) { return processes.holder_of(inode); });
         if (registry.has_unstarted() && !retry_timer.armed()) {
             retry_timer.arm_after(std::chrono::seconds(1));
@@ -195,52 +214,6 @@ struct Daemon::Impl final : NamespaceControl {
         }
     }
 
-    // Whether sd-bus holds messages it could not write yet (it then asks
-    // for POLLOUT). Logged when it lasts: a bus that does not read for
-    // seconds is a fault (most likely a subscriber that stopped reading).
-    bool output_held()
-    {
-        const bool held = (connection->getEventLoopPollData().events & POLLOUT) != 0;
-        if (held && !held_since) {
-            held_since = std::chrono::steady_clock::now();
-            stall_timer.arm_after(kStallWarning);
-        } else if (!held && held_since) {
-            if (stall_reported) {
-                spdlog::info("the bus reads nswatchd's messages again after {} ms; namespaces that dropped events "
-                             "resync (Resynced \"queue-full\")",
-                             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                                   *held_since)
-                                 .count());
-            }
-            held_since.reset();
-            stall_reported = false;
-            stall_timer.disarm();
-        }
-        return held;
-    }
-
-    void report_stall()
-    {
-        stall_reported = true;
-        spdlog::warn("the bus has read none of nswatchd's messages for {} s (dbus-daemon stops reading from a "
-                     "sender once max_incoming_bytes of its messages wait for a client that does not read): events "
-                     "wait; a namespace whose queue fills counts its drops (EventsDropped) and resyncs once the bus "
-                     "reads again; calls are answered then",
-                     std::chrono::duration_cast<std::chrono::seconds>(kStallWarning).count());
-    }
-
-    // sdbus-c++ destroys the connection with sd_bus_flush_close_unref(),
-    // which waits without a time limit until sd-bus wrote its queue: with a
-    // bus that reads nothing from us (see output_held) nswatchd would never
-    // exit. Messages the bus did not take are given up instead.
-    void abandon_unwritable_output()
-    {
-        if (output_held()) {
-            spdlog::warn("the bus is not reading nswatchd's messages: closing the connection without the unsent ones");
-            ::shutdown(connection->getEventLoopPollData().fd, SHUT_RDWR);
-        }
-    }
-
     // Once every namespace found at start has its object: take the name.
     void maybe_ready()
     {
@@ -264,7 +237,7 @@ struct Daemon::Impl final : NamespaceControl {
             // reaches max_incoming_bytes it stops reading from us). Workers
             // keep reading the kernel and count what does not fit; their
             // resync ("queue-full") repairs once the bus reads again.
-            const bool held = output_held();
+            const bool held = stall.held();
             // The rings first, then calls: what is drained now goes out
             // ahead of the next reply.
             bool more = !held && registry.drain();
@@ -290,6 +263,7 @@ struct Daemon::Impl final : NamespaceControl {
             }
             maybe_ready();
             update_status();
+            observability->after_round(more);
             hub.prepare_sleep();
             if (!held && (more || registry.has_pending())) {
                 hub.woke();
@@ -326,6 +300,7 @@ struct Daemon::Impl final : NamespaceControl {
     EventLoop loop;
     EventHub hub;
     std::unique_ptr<sdbus::IConnection> connection;
+    DbusPublisher* publisher = nullptr; // the registry's; set while the registry is constructed
     NamespaceRegistry registry;
     NamespaceIdentity host;
     bool dirty = true;
@@ -338,19 +313,23 @@ struct Daemon::Impl final : NamespaceControl {
     FdWatch signal_watch;
     Timer retry_timer;
     Timer watchdog;
-    Timer stall_timer;
     SnapshotReplies& snapshots = snapshot_replies();
     OutputGate gate;
+    OutputStall stall;
     Timer gate_timer; // wakes the loop to look at a closed gate again
     std::chrono::milliseconds gate_backoff = kGateBackoffMin;
-    std::optional<std::chrono::steady_clock::time_point> held_since; // sd-bus has unwritten messages since
-    bool stall_reported = false;
     bool stopping = false;
     bool ready = false;
     std::size_t last_status_count = static_cast<std::size_t>(-1);
+    // After the registry (it observes the registry and reads its Manager):
+    // destroyed first.
+    std::unique_ptr<Observability> observability;
 };
 
-Daemon::Daemon(const DaemonOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Daemon::Daemon(const DaemonOptions& options, std::optional<UniqueFd> metrics_listener)
+    : impl_(std::make_unique<Impl>(options, std::move(metrics_listener)))
+{
+}
 
 Daemon::~Daemon() = default;
 
@@ -372,7 +351,7 @@ int Daemon::run()
     try {
         const int status = impl_->loop_until_stopped();
         sd_notify(0, "STOPPING=1");
-        impl_->abandon_unwritable_output();
+        impl_->stall.abandon_unwritable_output();
         return status;
     } catch (const sdbus::Error& e) {
         if (!connection_lost(e)) {

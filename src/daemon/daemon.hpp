@@ -5,17 +5,22 @@
 // emitted from other threads can stall). Every component registers its fds
 // and timers with one EventLoop: the bus fd, the event hub's bell,
 // mountinfo, the process-events connector, a signalfd and, only when systemd
-// asks for it, the watchdog. The only periodic wake-ups are the watchdog and
-// the fallback /proc scan (--process-scan-interval; 0 turns it off).
+// asks for it, the watchdog. The only periodic wake-ups are the watchdog,
+// the fallback /proc scan (--process-scan-interval; 0 turns it off) and,
+// with a metrics listener, a look at the levels every 5 s (Observability).
 #include "daemon/options.hpp"
+#include "util/unique_fd.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace nswatch {
 
 class Daemon {
 public:
-    explicit Daemon(const DaemonOptions& options);
+    // `metrics_listener`: a listening TCP socket for /metrics and /health
+    // (see Observability), or none.
+    Daemon(const DaemonOptions& options, std::optional<UniqueFd> metrics_listener);
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
     ~Daemon();

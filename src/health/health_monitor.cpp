@@ -4,7 +4,10 @@
 
 namespace nswatch {
 
-HealthMonitor::HealthMonitor(std::function<Clock::time_point()> clock) : clock_(std::move(clock)) {}
+HealthMonitor::HealthMonitor(std::function<Clock::time_point()> clock, Clock::duration window)
+    : clock_(std::move(clock)), window_(window)
+{
+}
 
 HealthReport HealthMonitor::evaluate(Clock::time_point now) const
 {
@@ -23,7 +26,7 @@ HealthReport HealthMonitor::evaluate(Clock::time_point now) const
     // many resyncs the minute holds.
     std::array<std::uint64_t, kResyncReasons> resyncs = resync_counts_;
     for (const auto& [when, reason] : resyncs_) {
-        if (now < when + kHealthWindow) {
+        if (now < when + window_) {
             break;
         }
         --resyncs[static_cast<std::size_t>(reason)];
@@ -33,7 +36,7 @@ HealthReport HealthMonitor::evaluate(Clock::time_point now) const
     in.restart_resyncs = resyncs[static_cast<std::size_t>(ResyncReason::Restart)];
     in.dropped_last_minute = dropped_in_window_;
     for (const auto& [when, count] : drops_) {
-        if (now < when + kHealthWindow) {
+        if (now < when + window_) {
             break;
         }
         in.dropped_last_minute -= count;
@@ -45,7 +48,7 @@ std::optional<HealthMonitor::Clock::time_point> HealthMonitor::next_change(Clock
 {
     std::optional<Clock::time_point> next;
     const auto consider = [&](Clock::time_point when) {
-        const auto expiry = when + kHealthWindow;
+        const auto expiry = when + window_;
         if (expiry > now && (!next || expiry < *next)) {
             next = expiry;
         }
@@ -53,13 +56,13 @@ std::optional<HealthMonitor::Clock::time_point> HealthMonitor::next_change(Clock
     // Both are in time order: the first entry still in the window is the
     // next to leave it.
     for (const auto& [when, reason] : resyncs_) {
-        if (when + kHealthWindow > now) {
+        if (when + window_ > now) {
             consider(when);
             break;
         }
     }
     for (const auto& [when, count] : drops_) {
-        if (when + kHealthWindow > now) {
+        if (when + window_ > now) {
             consider(when);
             break;
         }
@@ -69,11 +72,11 @@ std::optional<HealthMonitor::Clock::time_point> HealthMonitor::next_change(Clock
 
 void HealthMonitor::expire(Clock::time_point now)
 {
-    while (!resyncs_.empty() && resyncs_.front().first + kHealthWindow <= now) {
+    while (!resyncs_.empty() && resyncs_.front().first + window_ <= now) {
         --resync_counts_[static_cast<std::size_t>(resyncs_.front().second)];
         resyncs_.pop_front();
     }
-    while (!drops_.empty() && drops_.front().first + kHealthWindow <= now) {
+    while (!drops_.empty() && drops_.front().first + window_ <= now) {
         dropped_in_window_ -= drops_.front().second;
         drops_.pop_front();
     }

@@ -34,8 +34,10 @@ class HealthMonitor final : public PumpObserver, public HealthSource {
 public:
     using Clock = std::chrono::steady_clock;
 
-    // `clock` stamps the observer calls (a test passes its own).
-    explicit HealthMonitor(std::function<Clock::time_point()> clock = &Clock::now);
+    // `clock` stamps the observer calls (a test passes its own). `window`:
+    // what "the last minute" of the rules is (a test daemon shortens it).
+    explicit HealthMonitor(std::function<Clock::time_point()> clock = &Clock::now,
+                           Clock::duration window = kHealthWindow);
 
     // The health as of `now` (not before the last observer call).
     [[nodiscard]] HealthReport evaluate(Clock::time_point now) const;
@@ -64,6 +66,7 @@ private:
     void expire(Clock::time_point now);
 
     std::function<Clock::time_point()> clock_;
+    Clock::duration window_;
     std::set<std::string> known_;                                    // every namespace told of, until removed
     std::map<std::string, std::string> failed_;                      // failed now: name -> StateReason
     std::deque<std::pair<Clock::time_point, ResyncReason>> resyncs_; // in time order

@@ -17,17 +17,6 @@ using namespace nswatch::test;
 
 namespace {
 
-std::string ctl_binary()
-{
-    const char* env = std::getenv("NSWATCHCTL");
-    return env != nullptr ? env : NSWATCH_DEFAULT_NSWATCHCTL;
-}
-
-CommandResult ctl(const std::string& address, const std::string& args)
-{
-    return run_shell("DBUS_SYSTEM_BUS_ADDRESS=" + shell_quote(address) + " " + ctl_binary() + " " + args);
-}
-
 std::string slurp(const std::string& path)
 {
     std::ifstream in(path);
@@ -185,11 +174,12 @@ TEST_CASE("a healthy daemon reads Health ok with no reasons, on D-Bus and in nsw
     };
     CHECK(as_nobody("get-property org.nswatch1 /org/nswatch1 org.nswatch1.Manager Health HealthReasons").output ==
           "s \"ok\"\nas 0\n");
-    // No metrics are kept by this daemon yet (issue 10: the lead wires them):
-    // a D-Bus error saying so, not an empty answer and not AccessDenied.
+    // GetMetrics: the exposition, counting what this daemon did (two
+    // namespaces exported) and the process figures.
     const auto metrics = as_nobody("call org.nswatch1 /org/nswatch1 org.nswatch1.Manager GetMetrics");
-    CHECK(metrics.status != 0);
-    CHECK(metrics.output.find("keeps no metrics") != std::string::npos);
+    CHECK(metrics.status == 0);
+    CHECK(metrics.output.find("nswatch_namespaces_exported 2") != std::string::npos);
+    CHECK(metrics.output.find("process_resident_memory_bytes") != std::string::npos);
 
     const auto status = ctl(f.bus.address(), "status");
     CHECK(status.status == 0);

@@ -47,20 +47,6 @@ long long ms(Clock::duration d)
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-// Waits (bounded) for a condition nothing notifies about, such as a count in
-// /proc or a line in the daemon's log; `what` names it in the failure.
-void wait_until(const std::function<bool()>& done, const std::string& what,
-                std::chrono::milliseconds timeout = kTimeout)
-{
-    const auto deadline = Clock::now() + timeout;
-    while (!done()) {
-        if (Clock::now() >= deadline) {
-            throw std::runtime_error("timed out waiting for " + what);
-        }
-        ::poll(nullptr, 0, 20); // pace the checks
-    }
-}
-
 // The daemon's usage without passing descriptors: its bus thread briefly
 // opens /proc files when processes anywhere on the machine exec, so the
 // fd count is the smallest of a few samples.
@@ -72,17 +58,6 @@ ProcessUsage settled_usage(pid_t pid)
         usage.fds = std::min(usage.fds, process_usage(pid).fds);
     }
     return usage;
-}
-
-std::string log_tail(const DaemonProcess& daemon)
-{
-    const auto log = daemon.log();
-    return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
-}
-
-bool logged(const DaemonProcess& daemon, const std::string& text)
-{
-    return daemon.log().find(text) != std::string::npos;
 }
 
 std::set<std::string> listed_names(Caller& caller)

@@ -421,4 +421,39 @@ ProcessUsage process_usage(pid_t pid)
     return usage;
 }
 
+// Waits (bounded) for a condition nothing notifies about, such as a count in
+// /proc or a line in the daemon's log; `what` names it in the failure.
+void wait_until(const std::function<bool()>& done, const std::string& what, std::chrono::milliseconds timeout)
+{
+    const auto deadline = Clock::now() + timeout;
+    while (!done()) {
+        if (Clock::now() >= deadline) {
+            throw std::runtime_error("timed out waiting for " + what);
+        }
+        ::poll(nullptr, 0, 20); // pace the checks
+    }
+}
+
+std::string log_tail(const DaemonProcess& daemon)
+{
+    const auto log = daemon.log();
+    return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
+}
+
+bool logged(const DaemonProcess& daemon, const std::string& text)
+{
+    return daemon.log().find(text) != std::string::npos;
+}
+
+std::string ctl_binary()
+{
+    const char* env = std::getenv("NSWATCHCTL");
+    return env != nullptr ? env : NSWATCH_DEFAULT_NSWATCHCTL;
+}
+
+CommandResult ctl(const std::string& address, const std::string& args)
+{
+    return run_shell("DBUS_SYSTEM_BUS_ADDRESS=" + shell_quote(address) + " " + ctl_binary() + " " + args);
+}
+
 } // namespace nswatch::test

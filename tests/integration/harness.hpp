@@ -202,4 +202,17 @@ ProcessUsage process_usage(pid_t pid);
 // Link rows "ifindex name kind mtu address operstate up" from attributes.
 std::string link_row(std::int32_t ifindex, const Attributes& attrs);
 
+// Waits (bounded) for a condition nothing notifies about, such as a count in
+// /proc or a line in the daemon's log; `what` names it in the failure.
+void wait_until(const std::function<bool()>& done, const std::string& what,
+                std::chrono::milliseconds timeout = kTimeout);
+// The last 4,000 characters of the daemon's log (for INFO on failure).
+std::string log_tail(const DaemonProcess& daemon);
+// nswatchctl ($NSWATCHCTL, else the one built here), and it run with `args`
+// against the bus at `address` (as its system bus).
+std::string ctl_binary();
+CommandResult ctl(const std::string& address, const std::string& args);
+// Whether the daemon's log has `text`.
+bool logged(const DaemonProcess& daemon, const std::string& text);
+
 } // namespace nswatch::test

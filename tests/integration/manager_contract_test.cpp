@@ -124,12 +124,6 @@ NamespaceStatus status_of(const std::string& name, MonitorState state, const std
     return ns;
 }
 
-std::string ctl_binary()
-{
-    const char* env = std::getenv("NSWATCHCTL");
-    return env != nullptr ? env : NSWATCH_DEFAULT_NSWATCHCTL;
-}
-
 } // namespace
 
 TEST_CASE("Health and HealthReasons follow the report, announced by PropertiesChanged; nswatchctl status shows "
