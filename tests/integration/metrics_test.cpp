@@ -70,7 +70,7 @@ double family_sum(const std::string& text, const std::string& family)
 
 std::string write_pairs(const TempDirectory& dir, int count, const std::string& prefix)
 {
-    const std::string path = dir.path() + "/pairs";
+    std::string path = dir.path() + "/pairs";
     std::ofstream out(path);
     for (int i = 0; i < count; ++i) {
         out << "link add " << prefix << i << "a type veth peer name " << prefix << i << "b\n";
