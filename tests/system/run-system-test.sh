@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # System test under a real systemd: builds the .deb, installs it into a
-# Debian 12 container (debootstrap, cached in $NSWATCH_SYSTEM_CACHE, default
-# /var/cache/nswatch-system-test), boots it with systemd-nspawn -b and checks
-# what an administrator relies on: the unit, the bus, a namespace only a
-# process is in (proc/...), 1,500 namespaces at once, journal priorities,
-# systemd-analyze security, restart, stop and D-Bus activation. Needs root;
-# exits 77 (skip) without it.
+# Debian 12 container (debootstrap, one image per package list, cached in
+# $NSWATCH_SYSTEM_CACHE, default /var/cache/nswatch-system-test), boots it
+# with systemd-nspawn -b and checks what an administrator relies on: the
+# unit, the bus, /metrics and /health served on the socket
+# nswatchd-metrics.socket passes, a namespace only a process is in
+# (proc/...), 1,500 namespaces at once, journal priorities, systemd-analyze
+# security, restart, stop and D-Bus activation. Needs root; exits 77 (skip)
+# without it.
 # NSWATCH_SYSTEM_DEB=path/to/nswatch.deb skips the package build (for
 # iterating on this script).
 set -euo pipefail
@@ -47,19 +49,24 @@ else
   deb=$("$top/packaging/build-deb.sh" "$work/deb" | tail -n 1)
 fi
 
-packages=systemd,systemd-sysv,dbus,iproute2,jq,libsdbus-c++1,libnl-3-200,libnl-route-3-200,libspdlog1.10,libfmt9,libsystemd0
-if [[ ! -f "$cache/rootfs/.nswatch-complete" ]]; then
-  echo "system: creating the Debian 12 root file system (cached in $cache)"
+# The package's run-time dependencies (so that installing it needs no
+# download) and what the checks use (curl, jq, ss from iproute2).
+packages=systemd,systemd-sysv,dbus,iproute2,jq,curl,libsdbus-c++1,libnl-3-200,libnl-route-3-200,libspdlog1.10,libfmt9,libsystemd0,libmicrohttpd12,libprometheus-cpp-core1.0
+# The cached image is keyed on this list: a change builds a new one (a cached
+# image without a package the checks need would fail them, not update).
+image="$cache/rootfs-$(sha256sum <<<"$packages" | cut -c1-12)"
+if [[ ! -f "$image/.nswatch-complete" ]]; then
+  echo "system: creating the Debian 12 root file system (cached in $image)"
   mkdir -p "$cache"
-  rm -rf "$cache/rootfs.tmp"
-  debootstrap --variant=minbase --include="$packages" bookworm "$cache/rootfs.tmp" http://deb.debian.org/debian \
-    >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log"; exit 1; }
-  touch "$cache/rootfs.tmp/.nswatch-complete"
-  rm -rf "$cache/rootfs"
-  mv "$cache/rootfs.tmp" "$cache/rootfs"
+  rm -rf "$image.tmp"
+  debootstrap --variant=minbase --include="$packages" bookworm "$image.tmp" http://deb.debian.org/debian \
+    >"$image.log" 2>&1 || { tail -20 "$image.log"; exit 1; }
+  touch "$image.tmp/.nswatch-complete"
+  rm -rf "$image"
+  mv "$image.tmp" "$image"
 fi
 root="$work/root"
-cp -a "$cache/rootfs" "$root"
+cp -a "$image" "$root"
 # nspawn mounts a fresh /tmp; --register=no --keep-unit: no host systemd needed.
 cp "$deb" "$root/var/tmp/nswatch.deb"
 nspawn=(systemd-nspawn -q -D "$root" --register=no --keep-unit)
@@ -77,6 +84,22 @@ echo "$1 $2: $value (expected $3)"
 [ "$value" = "$3" ]
 EOF
 chmod 755 "$root/usr/local/bin/ns-prop-is"
+# nsw-http-get PATH STATUS [REGEX...] (inside): GET http://127.0.0.1:19110PATH
+# answers STATUS, and its body (kept in /tmp/http_PATH) has a line matching
+# each extended REGEX.
+cat >"$root/usr/local/bin/nsw-http-get" <<'EOF'
+#!/bin/sh
+set -e
+body=/tmp/http$(echo "$1" | tr / _)
+code=$(curl -sS --max-time 5 -o "$body" -w '%{http_code}' "http://127.0.0.1:19110$1")
+echo "GET $1: HTTP $code (expected $2)"
+[ "$code" = "$2" ]
+shift 2
+for re; do
+  grep -Eq "$re" "$body" || { echo "no line matches $re in:"; head -c 2000 "$body"; exit 1; }
+done
+EOF
+chmod 755 "$root/usr/local/bin/nsw-http-get"
 
 echo "system: booting the container"
 "${nspawn[@]}" -b --private-network --machine="nswatch-test-$$" >"$work/console.log" 2>&1 &
@@ -133,6 +156,50 @@ check "org.nswatch1 is on the system bus" bash -c "nsenter -t $leader -a -- busc
 check "busctl shows its object tree" bash -c "nsenter -t $leader -a -- busctl tree org.nswatch1 | grep -q /org/nswatch1/netns/default"
 check "busctl introspects the Manager interface" \
   bash -c "nsenter -t $leader -a -- busctl introspect org.nswatch1 /org/nswatch1 | grep -q '^org.nswatch1.Manager'"
+
+# Metrics and health by socket activation: shipped, not enabled; once
+# enabled, systemd listens on 127.0.0.1:19110 and the restarted service
+# serves the socket it is passed, without --metrics-listen and without
+# AF_INET (RestrictAddressFamilies= filters socket(2), not passed sockets).
+check "nswatchd-metrics.socket is installed but not enabled nor started" inside sh -c \
+  'e=$(systemctl is-enabled nswatchd-metrics.socket); a=$(systemctl is-active nswatchd-metrics.socket)
+   echo "is-enabled: $e, is-active: $a"; [ "$e" = disabled ] && [ "$a" = inactive ]'
+start=$(date +%s%N)
+# As the socket unit says: systemd refuses to start a socket unit while its
+# service runs, so `enable --now` with nswatchd running fails.
+check "systemctl enable nswatchd-metrics.socket" inside systemctl enable -q nswatchd-metrics.socket
+check "systemctl stop nswatchd; systemctl start nswatchd-metrics.socket nswatchd" inside sh -c \
+  'systemctl stop nswatchd.service && systemctl start nswatchd-metrics.socket nswatchd.service ||
+   { systemctl status --no-pager nswatchd-metrics.socket; journalctl -b --no-pager | tail -n 20; exit 1; }'
+echo "system: enabling the socket and restarting nswatchd with it took $(ms_since "$start") ms"
+main_pid=$(inside systemctl show -p MainPID --value nswatchd)
+invocation=$(inside systemctl show -p InvocationID --value nswatchd)
+check "journal: the restarted nswatchd serves the passed socket" eventually sh -c \
+  "journalctl _SYSTEMD_INVOCATION_ID=$invocation -o cat --no-pager | grep -Fx 'serving /metrics and /health on http://127.0.0.1:19110'"
+check "  its command line has no --metrics-listen" inside sh -c \
+  'tr "\0" " " </proc/$1/cmdline; echo; ! tr "\0" "\n" </proc/$1/cmdline | grep -q metrics-listen' _ "$main_pid"
+check "  the unit keeps RestrictAddressFamilies=AF_UNIX AF_NETLINK (systemctl show sorts them)" inside sh -c \
+  'p=$(systemctl show -p RestrictAddressFamilies --value nswatchd.service); echo "RestrictAddressFamilies=$p"
+   [ "$(echo $p | tr " " "\n" | sort | xargs)" = "AF_NETLINK AF_UNIX" ]'
+# ss -p names every process holding a socket: the one socket listening on
+# 19110 is systemd's (PID 1 made it) and nswatchd's (passed to it); a TCP
+# socket nswatchd had made itself would not be PID 1's too.
+check "  ss: one socket listens on 127.0.0.1:19110, held by systemd (PID 1) and nswatchd" inside sh -c \
+  'ss -Hltnp >/tmp/ss.txt; cat /tmp/ss.txt; grep -F " 127.0.0.1:19110 " /tmp/ss.txt >/tmp/ss-19110.txt || true
+   [ "$(grep -c . /tmp/ss-19110.txt)" = 1 ] && grep -q "\"systemd\",pid=1," /tmp/ss-19110.txt &&
+   grep -q "\"nswatchd\",pid=$1," /tmp/ss-19110.txt' _ "$main_pid"
+check "  ss: no TCP listening socket of nswatchd that PID 1 does not hold" inside sh -c \
+  '! grep "pid=$1," /tmp/ss.txt | grep -v "\"systemd\",pid=1,"' _ "$main_pid"
+check "curl /metrics: 200, with nswatch_events_published_total and process_resident_memory_bytes" \
+  inside /usr/local/bin/nsw-http-get /metrics 200 '^nswatch_events_published_total\{' '^process_resident_memory_bytes '
+check "curl /health: 200, health ok, as nswatchctl status --json says" eventually sh -c \
+  '/usr/local/bin/nsw-http-get /health 200 && cat /tmp/http_health && h=$(jq -r .health /tmp/http_health) &&
+   c=$(nswatchctl status --json | jq -r .health) && echo "/health: $h, nswatchctl: $c" && [ "$h" = ok ] && [ "$c" = ok ]'
+check "busctl: GetMetrics returns the exposition" inside sh -c \
+  'busctl call org.nswatch1 /org/nswatch1 org.nswatch1.Manager GetMetrics >/tmp/getmetrics.txt; head -c 300 /tmp/getmetrics.txt; echo
+   grep -q "nswatch_events_published_total{" /tmp/getmetrics.txt && grep -q "process_resident_memory_bytes " /tmp/getmetrics.txt'
+check "busctl: the Health property is ok" inside sh -c \
+  'h=$(busctl get-property org.nswatch1 /org/nswatch1 org.nswatch1.Manager Health); echo "$h"; [ "$h" = "s \"ok\"" ]'
 
 # A monitor started before the namespace exists sees it announced.
 inside sh -c 'busctl monitor --json=short org.nswatch1 >/tmp/monitor.json 2>/dev/null &'
@@ -226,6 +293,7 @@ inside systemctl kill --kill-whom=main -s KILL nswatchd
 check "after SIGKILL systemd restarts it" eventually sh -c \
   "[ \"\$(systemctl show -p MainPID --value nswatchd)\" != $old_pid ] && [ \"\$(systemctl show -p MainPID --value nswatchd)\" != 0 ] && systemctl is-active -q nswatchd && [ \"\$(systemctl show -p NRestarts --value nswatchd)\" -ge 1 ]"
 check "after the restart it serves again" eventually sh -c "nswatchctl list | grep -q '^sys1 '"
+check "  and /metrics again, on the socket systemd kept" eventually /usr/local/bin/nsw-http-get /metrics 200 '^nswatch_namespaces\{'
 
 start=$(date +%s%N)
 inside systemctl stop nswatchd
