@@ -4,7 +4,6 @@
 #include "bus/manager_object.hpp"
 #include "daemon/namespace_registry.hpp"
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -89,8 +88,13 @@ void Observability::publish_health()
     }
     if (report.state != published_.state) {
         const auto level = report.state == HealthState::Ok ? spdlog::level::info : spdlog::level::warn;
-        spdlog::log(level, "health: {}{}{}", health_string(report.state), report.reasons.empty() ? "" : ": ",
-                    fmt::join(report.reasons, "; "));
+        // Joined by appending: fmt::join's formatter trips GCC 12's false
+        // -Wstringop-overflow at -O3 (release -Werror).
+        std::string reasons;
+        for (const auto& reason : report.reasons) {
+            reasons.append(reasons.empty() ? ": " : "; ").append(reason);
+        }
+        spdlog::log(level, "health: {}{}", health_string(report.state), reasons);
     }
     published_ = std::move(report);
     {
