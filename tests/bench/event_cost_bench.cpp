@@ -11,6 +11,9 @@
 //      apart, from the command's exit to the `Events` signal at a D-Bus
 //      client (SignalRecorder) and to ip monitor's line (a pipe read).
 // Run: sudo build/tests/event-cost-bench [N [S]]
+// NSWATCH_BENCH_DAEMON_ARGS (words split at spaces) adds daemon options, e.g.
+// "--metrics-listen=127.0.0.1:0 --metrics-per-namespace" for the cost of
+// metrics on the hot path (BENCHMARKS.md "Metrics on the hot path").
 #include "integration/harness.hpp"
 
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <dirent.h>
 #include <fstream>
 #include <sstream>
@@ -374,10 +378,19 @@ int run(int argc, char** argv)
     }
     utsname uts{};
     ::uname(&uts);
-    std::printf("event-cost-bench: N=%zu, S=%zu, nproc %u, kernel %s, load average %.2f, nswatchd on a private bus\n",
-                n, samples, std::thread::hardware_concurrency(), uts.release, load_average());
+    std::vector<std::string> daemon_args{"--log-level=warn"};
+    const char* extra = std::getenv("NSWATCH_BENCH_DAEMON_ARGS");
+    std::istringstream words(extra != nullptr ? extra : "");
+    std::string shown;
+    for (std::string word; words >> word;) {
+        daemon_args.push_back(word);
+        shown += " " + word;
+    }
+    std::printf("event-cost-bench: N=%zu, S=%zu, nproc %u, kernel %s, load average %.2f, nswatchd%s on a private "
+                "bus\n",
+                n, samples, std::thread::hardware_concurrency(), uts.release, load_average(), shown.c_str());
     PrivateBus bus;
-    DaemonProcess daemon(bus, {"--log-level=warn"});
+    DaemonProcess daemon(bus, daemon_args);
     SignalRecorder recorder(bus.address());
     const pid_t bus_pid = find_bus_daemon();
     const auto ns = unique_name("cost");
