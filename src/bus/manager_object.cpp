@@ -60,19 +60,25 @@ std::vector<std::string> ManagerObject::HealthReasons()
     return health().reasons;
 }
 
-std::string ManagerObject::GetMetrics()
+void ManagerObject::GetMetrics(sdbus::Result<std::string>&& result)
 {
     if (!metrics_) {
-        throw sdbus::Error(kErrorNotSupported, "this nswatchd keeps no metrics");
+        result.returnError(sdbus::Error(kErrorNotSupported, "this nswatchd keeps no metrics"));
+        return;
     }
-    try {
-        return metrics_();
-    } catch (const sdbus::Error&) {
-        throw;
-    } catch (const std::exception& e) {
-        // Handlers must throw sdbus::Error only (DEVELOPERS.md).
-        throw sdbus::Error(dbus::kErrorFailed, std::string("cannot render the metrics: ") + e.what());
+    metrics_waiting_.push_back(std::move(result));
+    if (metrics_waiting_.size() > 1) {
+        return; // the text asked for already answers this one too
     }
+    metrics_([this](std::optional<std::string> text, const std::string& error) {
+        for (auto& waiting : std::exchange(metrics_waiting_, {})) {
+            if (text) {
+                waiting.returnResults(*text);
+            } else {
+                waiting.returnError(sdbus::Error(dbus::kErrorFailed, "cannot render the metrics: " + error));
+            }
+        }
+    });
 }
 
 std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> ManagerObject::ListNamespaces()

@@ -59,11 +59,17 @@ public:
     // Where Health and HealthReasons come from. Without one (nullptr),
     // nothing is known to be wrong: "ok", no reasons.
     void set_health_source(const HealthSource* source) noexcept { health_ = source; }
-    // Text for GetMetrics (Prometheus exposition); it may throw, the caller
-    // gets org.freedesktop.DBus.Error.Failed. Without one, GetMetrics answers
-    // org.freedesktop.DBus.Error.NotSupported.
-    using MetricsText = std::function<std::string()>;
-    void set_metrics_source(MetricsText metrics) { metrics_ = std::move(metrics); }
+    // GetMetrics is answered asynchronously: rendering the exposition of
+    // 10,000 namespaces with --metrics-per-namespace takes over 100 ms,
+    // which the bus thread must not spend (BENCHMARKS.md). The source is
+    // asked once for every batch of calls that wait (not again while they
+    // wait) and answers through the MetricsReply it is given, on the bus
+    // thread, later or at once: the text, or nullopt and why (the callers
+    // get org.freedesktop.DBus.Error.Failed). Without a source, GetMetrics
+    // answers org.freedesktop.DBus.Error.NotSupported.
+    using MetricsReply = std::function<void(std::optional<std::string> text, const std::string& error)>;
+    using MetricsSource = std::function<void(MetricsReply reply)>;
+    void set_metrics_source(MetricsSource source) { metrics_ = std::move(source); }
     // PropertiesChanged for Health and HealthReasons (their values read
     // now). Call it when the report differs from the last one published
     // (HealthReport's ==); the caller keeps that one.
@@ -81,7 +87,7 @@ private:
     std::uint64_t Resyncs() override { return backend_.counters().resyncs; }
     std::string Health() override;
     std::vector<std::string> HealthReasons() override;
-    std::string GetMetrics() override;
+    void GetMetrics(sdbus::Result<std::string>&& result) override;
 
     [[nodiscard]] HealthReport health() const { return health_ != nullptr ? health_->health() : HealthReport{}; }
 
@@ -91,7 +97,8 @@ private:
     const ManagerBackend& backend_;
     NamespaceControl& control_;
     const HealthSource* health_ = nullptr;
-    MetricsText metrics_;
+    MetricsSource metrics_;
+    std::vector<sdbus::Result<std::string>> metrics_waiting_; // GetMetrics calls for the next text
 };
 
 } // namespace nswatch

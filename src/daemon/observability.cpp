@@ -27,13 +27,17 @@ std::chrono::milliseconds until(std::chrono::steady_clock::time_point when)
 
 Observability::Observability(EventLoop& loop, NamespaceRegistry& registry, ManagerObject& manager, bool per_namespace,
                              std::chrono::steady_clock::duration health_window, std::optional<UniqueFd> listener)
-    : registry_(registry), manager_(manager), metrics_(per_namespace), monitor_(&Clock::now, health_window)
+    : registry_(registry), manager_(manager), metrics_(per_namespace), monitor_(&Clock::now, health_window),
+      renderer_(loop, [this] { return metrics_.render(); })
 {
     registry_.add_observer(metrics_);
     registry_.add_observer(monitor_);
     registry_.add_observer(*this);
     manager_.set_health_source(this);
-    manager_.set_metrics_source([this] { return metrics_for_bus(); });
+    manager_.set_metrics_source([this](ManagerObject::MetricsReply reply) {
+        sample(); // on the bus thread: the gauges as of this call
+        renderer_.request(std::move(reply));
+    });
     health_timer_ = loop.add_timer([this] { health_due_ = true; });
     document_ = health_document();
     if (listener) {
@@ -108,12 +112,6 @@ http::HealthDocument Observability::health_document() const
 {
     const nlohmann::json body{{"health", health_string(published_.state)}, {"health_reasons", published_.reasons}};
     return {published_.state == HealthState::Failing, body.dump() + "\n"};
-}
-
-std::string Observability::metrics_for_bus()
-{
-    sample(); // on the bus thread already: the gauges as of now
-    return metrics_.render();
 }
 
 } // namespace nswatch

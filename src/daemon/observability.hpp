@@ -24,6 +24,7 @@
 // Ownership: owns the metrics, the health monitor, the timers and the
 // server; the registry and the Manager object outlive it (the registry
 // holds it as an observer: destroy this first, as Daemon::Impl does).
+#include "daemon/metrics_renderer.hpp"
 #include "daemon/pump_observer.hpp"
 #include "health/health_monitor.hpp"
 #include "http/metrics_server.hpp"
@@ -82,7 +83,6 @@ private:
     void sample();
     void publish_health();
     [[nodiscard]] http::HealthDocument health_document() const;
-    [[nodiscard]] std::string metrics_for_bus();
 
     NamespaceRegistry& registry_;
     ManagerObject& manager_;
@@ -96,6 +96,7 @@ private:
     bool health_due_ = true;
     mutable std::mutex document_mutex_;
     http::HealthDocument document_; // what /health answers (HTTP thread reads)
+    MetricsRenderer renderer_;      // GetMetrics' text, off the bus thread
     // Last: destroyed first, so its thread stops before what it reads goes.
     std::unique_ptr<http::MetricsServer> server_;
 };

@@ -195,12 +195,14 @@ TEST_CASE("GetMetrics answers the metrics text, NotSupported without a source, F
     CHECK(result.status != 0);
     CHECK(result.output.find("keeps no metrics") != std::string::npos);
 
-    server.manager().set_metrics_source([] { return std::string("# TYPE x counter\nx_total 1\n"); });
+    server.manager().set_metrics_source(
+        [](const ManagerObject::MetricsReply& reply) { reply("# TYPE x counter\nx_total 1\n", ""); });
     result = server.run(call);
     CHECK(result.status == 0);
     CHECK(result.output == "{\"type\":\"s\",\"data\":[\"# TYPE x counter\\nx_total 1\\n\"]}\n");
 
-    server.manager().set_metrics_source([]() -> std::string { throw std::runtime_error("registry gone"); });
+    server.manager().set_metrics_source(
+        [](const ManagerObject::MetricsReply& reply) { reply(std::nullopt, "registry gone"); });
     result = server.run(call);
     CHECK(result.status != 0);
     CHECK(result.output.find("cannot render the metrics: registry gone") != std::string::npos);
