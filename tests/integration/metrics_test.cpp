@@ -153,7 +153,11 @@ TEST_CASE("a worker that fails makes the health degraded, naming the namespace, 
     const auto port = metrics_port(daemon);
     CHECK(http_get(port, "/health").body == "{\"health\":\"ok\",\"health_reasons\":[]}");
 
+    // The hook fails the worker at its first read after the initial dump:
+    // a notification makes sure there is one.
     daemon.sh("ip netns add " + name);
+    recorder.wait_for([&](const ReceivedSignal& s) { return s.member == "NamespaceAdded" && s.name == name; });
+    daemon.sh("ip -n " + name + " link set lo up");
     const auto degraded = recorder.wait_for([&](const ReceivedSignal& s) {
         const auto it = s.changed.find("Health");
         return s.member == "PropertiesChanged" && it != s.changed.end() && it->second.get<std::string>() == "degraded";
