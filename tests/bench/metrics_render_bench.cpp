@@ -37,17 +37,6 @@ struct Times {
     [[nodiscard]] double max() const { return *std::max_element(ms.begin(), ms.end()); }
 };
 
-std::uint16_t metrics_port(const DaemonProcess& daemon)
-{
-    static const std::regex serving(R"(serving /metrics and /health on http://127\.0\.0\.1:(\d+))");
-    std::smatch m;
-    const auto log = daemon.log();
-    if (!std::regex_search(log, m, serving)) {
-        throw std::runtime_error("the daemon did not log its metrics address");
-    }
-    return static_cast<std::uint16_t>(std::stoul(m[1]));
-}
-
 void measure(const PrivateBus& bus, std::size_t k)
 {
     DaemonProcess daemon(bus, {"--metrics-listen=127.0.0.1:0", "--metrics-per-namespace"});

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -454,6 +455,17 @@ std::string ctl_binary()
 CommandResult ctl(const std::string& address, const std::string& args)
 {
     return run_shell("DBUS_SYSTEM_BUS_ADDRESS=" + shell_quote(address) + " " + ctl_binary() + " " + args);
+}
+
+std::uint16_t metrics_port(const DaemonProcess& daemon)
+{
+    static const std::regex serving(R"(serving /metrics and /health on http://127\.0\.0\.1:(\d+))");
+    std::smatch m;
+    const auto log = daemon.log();
+    if (!std::regex_search(log, m, serving)) {
+        throw std::runtime_error("the daemon did not log its metrics address:\n" + log);
+    }
+    return static_cast<std::uint16_t>(std::stoul(m[1]));
 }
 
 } // namespace nswatch::test

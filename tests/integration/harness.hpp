@@ -212,6 +212,8 @@ std::string log_tail(const DaemonProcess& daemon);
 // against the bus at `address` (as its system bus).
 std::string ctl_binary();
 CommandResult ctl(const std::string& address, const std::string& args);
+// The port nswatchd bound for --metrics-listen=127.0.0.1:0, from its log.
+std::uint16_t metrics_port(const DaemonProcess& daemon);
 // Whether the daemon's log has `text`.
 bool logged(const DaemonProcess& daemon, const std::string& text);
 

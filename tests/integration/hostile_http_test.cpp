@@ -7,6 +7,7 @@
 // The server's own limits are unit-tested in tests/unit/hostile_client_test.cpp.
 #include "../unit/http_client.hpp"
 #include "fixture.hpp"
+#include "link_view.hpp"
 
 #include <sys/resource.h>
 
@@ -38,17 +39,6 @@ constexpr std::size_t kConnections = 32;
 double seconds(Clock::duration d)
 {
     return std::chrono::duration<double>(d).count();
-}
-
-std::uint16_t metrics_port(const DaemonProcess& daemon)
-{
-    static const std::regex serving(R"(serving /metrics and /health on http://127\.0\.0\.1:(\d+))");
-    std::smatch m;
-    const auto log = daemon.log();
-    if (!std::regex_search(log, m, serving)) {
-        throw std::runtime_error("the daemon did not log its metrics address:\n" + log);
-    }
-    return static_cast<std::uint16_t>(std::stoul(m[1]));
 }
 
 // curl from 127.0.0.1: its HTTP status (0 if none within a minute).
@@ -88,73 +78,6 @@ UniqueFd connect_bounded(std::uint16_t port, const char* source)
         fd.reset();
     }
     return fd;
-}
-
-std::string write_burst(const TempDirectory& dir, int pairs, const std::string& prefix)
-{
-    auto path = dir.path() + "/burst";
-    std::ofstream batch(path);
-    for (int i = 0; i < pairs; ++i) {
-        batch << "link add " << prefix << i << "a type veth peer name " << prefix << i << "b\n";
-        batch << "link set " << prefix << i << "a up\n";
-    }
-    return path;
-}
-
-// A client's links ("name mtu" by ifindex): GetState, then Events by seq.
-struct LinkView {
-    std::uint64_t seq = 0;
-    std::map<std::int32_t, std::string> rows;
-    bool gapless = true;
-    std::size_t applied = 0;
-
-    static std::string row(const Attributes& a)
-    {
-        return a.at("name").get<std::string>() + " " + std::to_string(a.at("mtu").get<std::uint32_t>());
-    }
-    void snapshot(const std::pair<std::uint64_t, std::vector<DbusObject>>& state)
-    {
-        seq = state.first;
-        for (const auto& o : state.second) {
-            if (o.get<0>() == "link") {
-                rows[o.get<1>()] = row(o.get<2>());
-            }
-        }
-    }
-    void apply(const std::vector<DbusEvent>& events)
-    {
-        for (; applied < events.size(); ++applied) {
-            const auto& e = events[applied];
-            if (e.get<0>() <= seq) {
-                continue;
-            }
-            gapless = gapless && e.get<0>() == seq + 1;
-            seq = e.get<0>();
-            if (e.get<2>() == "link-removed") {
-                rows.erase(e.get<3>());
-            } else if (e.get<2>().starts_with("link-")) {
-                rows[e.get<3>()] = row(e.get<4>());
-            }
-        }
-    }
-    [[nodiscard]] std::set<std::string> set() const
-    {
-        std::set<std::string> out;
-        for (const auto& entry : rows) {
-            out.insert(entry.second);
-        }
-        return out;
-    }
-};
-
-std::set<std::string> kernel_links(const DaemonProcess& daemon, const std::string& ns)
-{
-    std::set<std::string> out;
-    std::istringstream in(daemon.sh("ip -n " + ns + " -j link show | jq -r '.[] | \"\\(.ifname) \\(.mtu)\"'"));
-    for (std::string line; std::getline(in, line);) {
-        out.insert(line);
-    }
-    return out;
 }
 
 } // namespace

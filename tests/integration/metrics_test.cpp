@@ -14,18 +14,6 @@ using namespace nswatch::test;
 
 namespace {
 
-// The port the daemon bound for 127.0.0.1:0, from its log.
-std::uint16_t metrics_port(const DaemonProcess& daemon)
-{
-    static const std::regex serving(R"(serving /metrics and /health on http://127\.0\.0\.1:(\d+))");
-    std::smatch m;
-    const auto log = daemon.log();
-    if (!std::regex_search(log, m, serving)) {
-        throw std::runtime_error("the daemon did not log its metrics address:\n" + log);
-    }
-    return static_cast<std::uint16_t>(std::stoul(m[1]));
-}
-
 struct HttpReply {
     int status = 0;
     std::string body;
