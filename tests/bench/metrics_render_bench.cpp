@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <regex>
 #include <vector>
 
 using namespace nswatch;

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 using namespace nswatch::test;
