@@ -1,7 +1,9 @@
 // Metrics and health as a scraper and an operator see them: /metrics and
 // /health over HTTP (--metrics-listen), the Manager's Health properties and
 // `nswatchctl status`, against what a D-Bus client received.
+#include "../unit/metrics_fixture.hpp"
 #include "fixture.hpp"
+#include "link_view.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -32,37 +34,16 @@ HttpReply http_get(std::uint16_t port, const std::string& path)
     return {status, r.output.substr(0, cut)};
 }
 
-// The value of one series ("name{labels}" exactly as exposed), or -1.
-double series_value(const std::string& text, const std::string& series)
-{
-    const auto at = text.find("\n" + series + " ");
-    if (at == std::string::npos) {
-        return -1;
-    }
-    return std::stod(text.substr(at + series.size() + 2));
-}
-
 // The sum of every series of a metric family (all label sets).
 double family_sum(const std::string& text, const std::string& family)
 {
     double sum = 0;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (line.starts_with(family + "{") || line.starts_with(family + " ")) {
-            sum += std::stod(line.substr(line.rfind(' ') + 1));
+    for (const auto& [series, value] : parse_exposition(text)) {
+        if (series.substr(0, series.find('{')) == family) {
+            sum += value;
         }
     }
     return sum;
-}
-
-std::string write_pairs(const TempDirectory& dir, int count, const std::string& prefix)
-{
-    std::string path = dir.path() + "/pairs";
-    std::ofstream out(path);
-    for (int i = 0; i < count; ++i) {
-        out << "link add " << prefix << i << "a type veth peer name " << prefix << i << "b\n";
-    }
-    return path;
 }
 
 } // namespace
@@ -75,7 +56,7 @@ TEST_CASE("a scrape of /metrics during a burst: counters only grow, and once qui
     const auto ns = f.add_namespace("nsm");
     const auto port = metrics_port(f.daemon);
     TempDirectory dir;
-    const auto batch = write_pairs(dir, 300, "m");
+    const auto batch = write_burst(dir, 300, "m");
     std::atomic<bool> done{false};
     std::jthread burst([&] {
         f.daemon.sh("ip -n " + ns.name + " -batch " + batch);
@@ -101,13 +82,13 @@ TEST_CASE("a scrape of /metrics during a burst: counters only grow, and once qui
             text = http_get(port, "/metrics").body;
             received = f.recorder.events_of(ns.name).size();
             const auto published = f.caller.manager_property("EventsPublished").get<std::uint64_t>();
-            return received >= 600 && series_value(text, per_namespace) == static_cast<double>(received) &&
+            return received >= 600 && sample(text, per_namespace) == static_cast<double>(received) &&
                    family_sum(text, "nswatch_events_published_total") == static_cast<double>(published);
         },
         "the scraped counters to equal what the client received");
-    CHECK(series_value(text, "nswatch_event_latency_seconds_count") >= static_cast<double>(received));
+    CHECK(sample(text, "nswatch_event_latency_seconds_count").value_or(-1) >= static_cast<double>(received));
     CHECK(family_sum(text, "nswatch_events_dropped_total") == 0);
-    CHECK(series_value(text, "nswatch_namespaces_exported") == 2);
+    CHECK(sample(text, "nswatch_namespaces_exported") == 2);
 
     const char* get_promtool = std::getenv("NSWATCH_GET_PROMTOOL");
     REQUIRE(get_promtool != nullptr);
