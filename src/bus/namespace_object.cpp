@@ -1,7 +1,8 @@
 #include "bus/namespace_object.hpp"
 
 #include "bus/enum_strings.hpp"
-#include "bus/message_writer.hpp"
+#include "bus/events_signal.hpp"
+#include "bus/sd_bus_access.hpp"
 #include "bus/snapshot_replies.hpp"
 #include "nswatch/dbus_names.hpp"
 
@@ -9,7 +10,8 @@ namespace nswatch {
 
 NamespaceObject::NamespaceObject(sdbus::IConnection& connection, const std::string& object_path,
                                  const NamespaceStatus& status, const NamespaceMirror& mirror)
-    : AdaptorInterfaces(connection, object_path), status_(status), mirror_(mirror)
+    : AdaptorInterfaces(connection, object_path), status_(status), mirror_(mirror),
+      bus_(SdBusAccess::bus(getObject().createSignal(dbus::kNamespaceInterface, "Events")))
 {
     registerAdaptor();
 }
@@ -35,14 +37,7 @@ void NamespaceObject::publish_events(std::span<const SequencedEvent> events)
     if (events.empty()) {
         return;
     }
-    auto signal = getObject().createSignal(dbus::kNamespaceInterface, "Events");
-    signal << status_.identity.name;
-    signal.openContainer(kEventSignature);
-    for (const auto& event : events) {
-        write_event(signal, event);
-    }
-    signal.closeContainer();
-    getObject().emitSignal(signal);
+    emit_events_signal(bus_, getObject().getObjectPath().c_str(), status_.identity.name, events);
 }
 
 void NamespaceObject::publish_resynced(ResyncReason reason)

@@ -13,6 +13,7 @@
 #include "namespace_adaptor.h"
 
 #include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-bus.h>
 
 #include <span>
 #include <string>
@@ -60,6 +61,7 @@ private:
 
     const NamespaceStatus& status_;
     const NamespaceMirror& mirror_;
+    sd_bus* bus_; // the connection's, for emit_events_signal()
 };
 
 } // namespace nswatch
