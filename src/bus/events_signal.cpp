@@ -1,9 +1,9 @@
 #include "bus/events_signal.hpp"
 
 #include "bus/attribute_list.hpp"
+#include "bus/dbus_string.hpp"
 #include "bus/events_message.hpp"
 #include "bus/wire_message_loader.hpp"
-#include "bus/wire_writer.hpp"
 #include "nswatch/dbus_names.hpp"
 
 #include <sdbus-c++/Error.h>
@@ -40,7 +40,7 @@ struct SdBusAppender {
     }
     void operator()(const char* key, std::string_view value) const
     {
-        const std::string text = is_dbus_string(value) ? std::string(value) : to_dbus_string(value);
+        const std::string text = dbus_string(value);
         entry(key, "s", SD_BUS_TYPE_STRING, text.c_str());
     }
     void operator()(const char* key, bool value) const
@@ -106,7 +106,7 @@ int append_events_with_sd_bus(sd_bus_message* m, std::string_view name, std::spa
 {
     int result = 0;
     SdBusAppender put{m, result};
-    const std::string text = is_dbus_string(name) ? std::string(name) : to_dbus_string(name);
+    const std::string text = dbus_string(name);
     put.step(sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, text.c_str()));
     put.step(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "(ttsia{sv})"));
     for (const auto& event : events) {

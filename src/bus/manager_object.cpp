@@ -1,5 +1,6 @@
 #include "bus/manager_object.hpp"
 
+#include "bus/dbus_string.hpp"
 #include "bus/enum_strings.hpp"
 #include "nswatch/dbus_names.hpp"
 #include "nswatch_config.h"
@@ -35,13 +36,13 @@ ManagerObject::~ManagerObject()
 
 void ManagerObject::publish_namespace_added(const std::string& name, const std::string& path)
 {
-    emitNamespaceAdded(name, sdbus::ObjectPath(path));
+    emitNamespaceAdded(dbus_string(name), sdbus::ObjectPath(path));
     emitPropertiesChangedSignal(dbus::kManagerInterface, {"NamespaceCount"});
 }
 
 void ManagerObject::publish_namespace_removed(const std::string& name, const std::string& path)
 {
-    emitNamespaceRemoved(name, sdbus::ObjectPath(path));
+    emitNamespaceRemoved(dbus_string(name), sdbus::ObjectPath(path));
     emitPropertiesChangedSignal(dbus::kManagerInterface, {"NamespaceCount"});
 }
 
@@ -57,7 +58,13 @@ std::string ManagerObject::Health()
 
 std::vector<std::string> ManagerObject::HealthReasons()
 {
-    return health().reasons;
+    auto reasons = health().reasons; // they quote namespace names
+    for (auto& reason : reasons) {
+        if (!is_dbus_string(reason)) {
+            reason = to_dbus_string(reason);
+        }
+    }
+    return reasons;
 }
 
 void ManagerObject::GetMetrics(sdbus::Result<std::string>&& result)
@@ -85,7 +92,7 @@ std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint
 {
     std::vector<sdbus::Struct<std::string, sdbus::ObjectPath, std::string, std::uint64_t>> out;
     for (auto& ns : backend_.list_namespaces()) {
-        out.emplace_back(ns.name, sdbus::ObjectPath(ns.object_path), source_string(ns.source), ns.inode);
+        out.emplace_back(dbus_string(ns.name), sdbus::ObjectPath(ns.object_path), source_string(ns.source), ns.inode);
     }
     return out;
 }
@@ -94,6 +101,15 @@ sdbus::ObjectPath ManagerObject::GetNamespace(const std::string& name)
 {
     if (auto path = backend_.namespace_path(name)) {
         return sdbus::ObjectPath(*path);
+    }
+    // A name that is not UTF-8 is listed with U+FFFD for its bad bytes: the
+    // name as listed finds it too.
+    if (name.find(kReplacementCharacter) != std::string::npos) {
+        for (const auto& ns : backend_.list_namespaces()) {
+            if (dbus_string(ns.name) == name) {
+                return sdbus::ObjectPath(ns.object_path);
+            }
+        }
     }
     throw sdbus::Error(dbus::kErrorNoSuchNamespace, "No monitored network namespace is named '" + name + "'");
 }
@@ -120,7 +136,7 @@ void ManagerObject::Watch(sdbus::Result<std::string, sdbus::ObjectPath>&& result
     auto pending = std::make_shared<sdbus::Result<std::string, sdbus::ObjectPath>>(std::move(result));
     control_.watch(path, [pending](const std::variant<WatchResult, ControlError>& outcome) {
         if (const auto* ok = std::get_if<WatchResult>(&outcome)) {
-            pending->returnResults(ok->name, sdbus::ObjectPath(ok->object_path));
+            pending->returnResults(dbus_string(ok->name), sdbus::ObjectPath(ok->object_path));
         } else {
             pending->returnError(to_dbus_error(std::get<ControlError>(outcome)));
         }

@@ -1,7 +1,7 @@
 #include "bus/message_writer.hpp"
 
 #include "bus/attribute_list.hpp"
-#include "bus/wire_writer.hpp"
+#include "bus/dbus_string.hpp"
 
 #include <string>
 #include <string_view>
@@ -51,7 +51,7 @@ const std::string& code(std::uint64_t)
 // writer writes them (bad bytes replaced), not refused by sd-bus.
 void put_value(sdbus::Message& m, std::string_view value)
 {
-    m << (is_dbus_string(value) ? std::string(value) : to_dbus_string(value));
+    m << dbus_string(value);
 }
 template <typename T>
 void put_value(sdbus::Message& m, T value)

@@ -94,10 +94,4 @@ private:
     std::string& out_;
 };
 
-// Whether `text` is valid UTF-8 with no NUL (what D-Bus accepts in 's').
-bool is_dbus_string(std::string_view text) noexcept;
-// `text` with every byte that is not part of a valid UTF-8 sequence, and
-// every NUL, replaced by U+FFFD.
-std::string to_dbus_string(std::string_view text);
-
 } // namespace nswatch

@@ -1,5 +1,7 @@
 #include "metrics/namespace_series.hpp"
 
+#include "bus/dbus_string.hpp"
+
 #include "bus/enum_strings.hpp"
 
 namespace nswatch {
@@ -22,10 +24,12 @@ NamespaceSeries::Children& NamespaceSeries::children(const NamespaceStatus& ns)
     if (found != by_name_.end())
         return found->second;
     Children made;
-    made.published = &published_.Add({{"namespace", ns.identity.name}});
+    // The exposition must be UTF-8, like D-Bus strings (dbus_string.hpp).
+    const std::string label = dbus_string(ns.identity.name);
+    made.published = &published_.Add({{"namespace", label}});
     for (const ResyncReason reason : {ResyncReason::Overrun, ResyncReason::QueueFull, ResyncReason::Restart})
         made.resyncs[static_cast<std::size_t>(reason)] =
-            &resyncs_.Add({{"namespace", ns.identity.name}, {"reason", resync_reason_string(reason)}});
+            &resyncs_.Add({{"namespace", label}, {"reason", resync_reason_string(reason)}});
     return by_name_.emplace(ns.identity.name, made).first->second;
 }
 

@@ -2,6 +2,7 @@
 // what sd-bus would write: dbus-daemon disconnects a peer that sends a
 // malformed message, and clients read these bytes with their own library.
 #include "bus/wire_writer.hpp"
+#include "bus/dbus_string.hpp"
 #include "bus/events_message.hpp"
 #include "bus/events_signal.hpp"
 #include "bus/wire_message_loader.hpp"

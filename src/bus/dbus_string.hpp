@@ -1,0 +1,31 @@
+#pragma once
+// Strings as D-Bus takes them: valid UTF-8 without NUL.
+//
+// Why: the kernel and the file system hand over bytes (a link's name, a
+// file name in /run/netns, the command of a process any user can name).
+// sd-bus refuses a string that is not UTF-8, sdbus-c++ then throws, and a
+// throw while emitting ended nswatchd; dbus-daemon disconnects a peer that
+// sends one. Every such string passes through dbus_string() on its way out;
+// each bad byte becomes U+FFFD. Identity stays with the raw bytes (object
+// paths are sd_bus_path_encode()d from them), so two names that differ only
+// in bad bytes still get two objects.
+// Threading: none (pure functions).
+#include <string>
+#include <string_view>
+
+namespace nswatch {
+
+inline constexpr std::string_view kReplacementCharacter = "\xef\xbf\xbd"; // U+FFFD
+
+// Whether `text` is valid UTF-8 with no NUL, as sd-bus checks it.
+bool is_dbus_string(std::string_view text) noexcept;
+// `text` with every byte that is not part of a valid UTF-8 sequence, and
+// every NUL, replaced by U+FFFD.
+std::string to_dbus_string(std::string_view text);
+// `text` itself when valid, else to_dbus_string(text).
+inline std::string dbus_string(std::string_view text)
+{
+    return is_dbus_string(text) ? std::string(text) : to_dbus_string(text);
+}
+
+} // namespace nswatch
