@@ -1,6 +1,10 @@
 #include "bus/message_writer.hpp"
 
+#include "bus/attribute_list.hpp"
+#include "bus/wire_writer.hpp"
+
 #include <string>
+#include <string_view>
 
 namespace nswatch {
 
@@ -16,10 +20,9 @@ const std::string kU32 = "u";
 const std::string kU64 = "t";
 const std::string kEntry = "sv";
 const std::string kAttributes = "{sv}";
-const std::string kEventStruct = "ttsia{sv}";
 const std::string kSnapshotStruct = "sia{sv}";
 
-const std::string& code(const std::string&)
+const std::string& code(std::string_view)
 {
     return kString;
 }
@@ -44,76 +47,30 @@ const std::string& code(std::uint64_t)
     return kU64;
 }
 
-template <typename T>
-void put(sdbus::Message& m, const char* key, const T& value)
+// Kernel strings (a link's name) need not be UTF-8: written as the wire
+// writer writes them (bad bytes replaced), not refused by sd-bus.
+void put_value(sdbus::Message& m, std::string_view value)
 {
-    m.openDictEntry(kEntry);
-    m << key;
-    m.openVariant(code(value));
+    m << (is_dbus_string(value) ? std::string(value) : to_dbus_string(value));
+}
+template <typename T>
+void put_value(sdbus::Message& m, T value)
+{
     m << value;
-    m.closeVariant();
-    m.closeDictEntry();
 }
 
-template <typename T>
-void put(sdbus::Message& m, const char* key, const std::optional<T>& value)
-{
-    if (value) {
-        put(m, key, *value);
-    }
-}
-
-void put_params(sdbus::Message& m, const TcParams& p)
-{
-    put(m, "rate", p.rate);
-    put(m, "ceil", p.ceil);
-    put(m, "peakrate", p.peakrate);
-    put(m, "burst", p.burst);
-    put(m, "cburst", p.cburst);
-    put(m, "limit", p.limit);
-    put(m, "mtu", p.mtu);
-    put(m, "prio", p.prio);
-    put(m, "quantum", p.quantum);
-    put(m, "default", p.default_class);
-    put(m, "r2q", p.r2q);
-    put(m, "direct_qlen", p.direct_qlen);
-    put(m, "bands", p.bands);
-}
-
-struct WriteAttributes {
+struct PutEntry {
     sdbus::Message& m;
 
-    template <typename QdiscOrClass>
-    void tc_node(const QdiscOrClass& node) const
+    template <typename T>
+    void operator()(const char* key, const T& value) const
     {
-        put(m, "kind", node.kind);
-        put(m, "handle", node.handle);
-        put(m, "parent", node.parent);
-        put_params(m, node.params);
-    }
-    void operator()(const Qdisc& qdisc) const { tc_node(qdisc); }
-    void operator()(const TcClass& tc_class) const { tc_node(tc_class); }
-    void operator()(const Filter& filter) const
-    {
-        put(m, "kind", filter.kind);
-        put(m, "handle", filter.handle);
-        put(m, "parent", filter.parent);
-        put(m, "priority", filter.priority);
-        put(m, "protocol", filter.protocol);
-        put(m, "chain", filter.chain);
-        put(m, "classid", filter.classid);
-    }
-    void operator()(const Link& link) const
-    {
-        put(m, "name", link.name);
-        put(m, "kind", link.kind);
-        put(m, "mtu", link.mtu);
-        put(m, "flags", link.flags);
-        put(m, "up", link.up());
-        put(m, "operstate", std::string(operstate_name(link.operstate)));
-        put(m, "address", link.address);
-        put(m, "master", link.master);
-        put(m, "link_netnsid", link.link_netnsid);
+        m.openDictEntry(kEntry);
+        m << key;
+        m.openVariant(code(value));
+        put_value(m, value);
+        m.closeVariant();
+        m.closeDictEntry();
     }
 };
 
@@ -122,16 +79,8 @@ struct WriteAttributes {
 void write_attributes(sdbus::Message& message, const KernelObject& object)
 {
     message.openContainer(kAttributes);
-    std::visit(WriteAttributes{message}, object);
+    for_each_attribute(object, PutEntry{message});
     message.closeContainer();
-}
-
-void write_event(sdbus::Message& message, const SequencedEvent& event)
-{
-    message.openStruct(kEventStruct);
-    message << event.seq << event.event.time_usec << event_type_name(event.event) << object_ifindex(event.event.object);
-    write_attributes(message, event.event.object);
-    message.closeStruct();
 }
 
 void write_snapshot_object(sdbus::Message& message, const KernelObject& object)

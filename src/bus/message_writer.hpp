@@ -4,9 +4,9 @@
 // Why not sdbus::Variant: in sdbus-c++ 1.2 every Variant is an
 // sd_bus_message of its own (an allocation, a serialization, then a copy
 // into the outer message). A GetState of 10,000 objects made 60,000 of them
-// and held the bus thread for 100-150 ms; Events paid the same per
-// attribute. These writers open each variant in place instead. The wire
-// format is exactly what the XML says (a{sv}, (ttsia{sv}), (sia{sv})).
+// and held the bus thread for 100-150 ms. These writers open each variant
+// in place instead. The wire format is exactly what the XML says (a{sv},
+// (sia{sv})). `Events` is written by events_signal.hpp instead.
 // Threading: bus thread (the messages belong to its connection).
 #include "events/event.hpp"
 #include "events/namespace_mirror.hpp"
@@ -17,12 +17,9 @@ namespace nswatch {
 
 // The attribute map of one object: a{sv}.
 void write_attributes(sdbus::Message& message, const KernelObject& object);
-// One event: (t seq, t time_usec, s type, i ifindex, a{sv} attrs).
-void write_event(sdbus::Message& message, const SequencedEvent& event);
 // One snapshot object: (s type, i ifindex, a{sv} attrs).
 void write_snapshot_object(sdbus::Message& message, const KernelObject& object);
 
-inline constexpr const char* kEventSignature = "(ttsia{sv})";
 inline constexpr const char* kSnapshotObjectSignature = "(sia{sv})";
 
 } // namespace nswatch

@@ -1,7 +1,7 @@
 #include "bus/namespace_object.hpp"
 
 #include "bus/enum_strings.hpp"
-#include "bus/message_writer.hpp"
+#include "bus/events_signal.hpp"
 #include "bus/namespace_tree.hpp"
 #include "bus/sd_bus_wrap.hpp"
 #include "bus/snapshot_replies.hpp"
@@ -177,17 +177,7 @@ void NamespaceObject::publish_events(std::span<const SequencedEvent> events)
     if (events.empty()) {
         return;
     }
-    sd_bus_message* raw = nullptr;
-    check(sd_bus_message_new_signal(tree_.bus(), &raw, path_.c_str(), dbus::kNamespaceInterface, "Events"),
-          "Failed to create signal");
-    auto signal = adopt_signal(raw, tree_.sdbus());
-    signal << status_.identity.name;
-    signal.openContainer(kEventSignature);
-    for (const auto& event : events) {
-        write_event(signal, event);
-    }
-    signal.closeContainer();
-    signal.send();
+    emit_events_signal(tree_.bus(), path_.c_str(), status_.identity.name, events);
 }
 
 void NamespaceObject::publish_resynced(ResyncReason reason)

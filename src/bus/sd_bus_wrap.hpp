@@ -1,5 +1,5 @@
 #pragma once
-// sdbus-c++ 1.2 wrappers around sd-bus messages that sd-bus handed us.
+// An sdbus-c++ 1.2 wrapper around a method call that sd-bus handed us.
 //
 // Why: the namespace objects are served by a raw sd-bus fallback vtable
 // (bus/namespace_tree.hpp), so a GetState call arrives as an
@@ -23,19 +23,6 @@ inline sdbus::MethodCall wrap_method_call(sd_bus_message* call, sdbus::internal:
         Wrapped(sd_bus_message* message, sdbus::internal::ISdBus* handle) : sdbus::MethodCall(message, handle) {}
     };
     return Wrapped(call, sdbus);
-}
-
-// A signal made with sd_bus_message_new_signal as an sdbus::Signal, to be
-// written with message_writer; adopts the caller's reference.
-inline sdbus::Signal adopt_signal(sd_bus_message* signal, sdbus::internal::ISdBus* sdbus)
-{
-    struct Adopted : sdbus::Signal {
-        Adopted(sd_bus_message* message, sdbus::internal::ISdBus* handle)
-            : sdbus::Signal(message, handle, sdbus::adopt_message)
-        {
-        }
-    };
-    return Adopted(signal, sdbus);
 }
 
 } // namespace nswatch

@@ -1,0 +1,139 @@
+#include "bus/events_signal.hpp"
+
+#include "bus/attribute_list.hpp"
+#include "bus/events_message.hpp"
+#include "bus/wire_message_loader.hpp"
+#include "bus/wire_writer.hpp"
+#include "nswatch/dbus_names.hpp"
+
+#include <sdbus-c++/Error.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
+
+namespace nswatch {
+
+namespace {
+
+// sd-bus's append calls return a negative errno; the first failure stops
+// the rest (`result` keeps it).
+struct SdBusAppender {
+    sd_bus_message* m;
+    int& result;
+
+    void step(int r) const
+    {
+        if (result >= 0 && r < 0) {
+            result = r;
+        }
+    }
+    template <typename T>
+    void entry(const char* key, const char* code, char type, const T* value) const
+    {
+        step(sd_bus_message_open_container(m, SD_BUS_TYPE_DICT_ENTRY, "sv"));
+        step(sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, key));
+        step(sd_bus_message_open_container(m, SD_BUS_TYPE_VARIANT, code));
+        step(sd_bus_message_append_basic(m, type, value));
+        step(sd_bus_message_close_container(m));
+        step(sd_bus_message_close_container(m));
+    }
+    void operator()(const char* key, std::string_view value) const
+    {
+        const std::string text = is_dbus_string(value) ? std::string(value) : to_dbus_string(value);
+        entry(key, "s", SD_BUS_TYPE_STRING, text.c_str());
+    }
+    void operator()(const char* key, bool value) const
+    {
+        const int b = value ? 1 : 0; // 'b' is passed as an int
+        entry(key, "b", SD_BUS_TYPE_BOOLEAN, &b);
+    }
+    void operator()(const char* key, std::uint16_t value) const { entry(key, "q", SD_BUS_TYPE_UINT16, &value); }
+    void operator()(const char* key, std::int32_t value) const { entry(key, "i", SD_BUS_TYPE_INT32, &value); }
+    void operator()(const char* key, std::uint32_t value) const { entry(key, "u", SD_BUS_TYPE_UINT32, &value); }
+    void operator()(const char* key, std::uint64_t value) const { entry(key, "t", SD_BUS_TYPE_UINT64, &value); }
+};
+
+struct MessageUnref {
+    void operator()(sd_bus_message* m) const noexcept { sd_bus_message_unref(m); }
+};
+using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
+
+// The loader of the calling thread, made on first use (a failure to make
+// it is thrown again at the next call, which then retries).
+WireMessageLoader& thread_loader()
+{
+    thread_local WireMessageLoader loader;
+    return loader;
+}
+
+MessagePtr load_wire_message(const char* object_path, std::string_view name, std::span<const SequencedEvent> events)
+{
+    try {
+        WireMessageLoader& loader = thread_loader();
+        const std::string bytes = events_signal_message(object_path, name, events, loader.next_serial());
+        sd_bus_message* loaded = nullptr;
+        const int r = loader.load(bytes, &loaded);
+        if (r >= 0) {
+            return MessagePtr(loaded);
+        }
+        spdlog::warn("Events of {}: the wire-marshalled signal could not be loaded ({}); written by sd-bus instead",
+                     name, std::error_code(-r, std::generic_category()).message());
+    } catch (const std::system_error& e) {
+        spdlog::warn("Events of {}: no wire-message loader ({}); written by sd-bus instead", name, e.what());
+    }
+    return nullptr;
+}
+
+MessagePtr write_with_sd_bus(sd_bus* bus, const char* object_path, std::string_view name,
+                             std::span<const SequencedEvent> events)
+{
+    sd_bus_message* raw = nullptr;
+    int r = sd_bus_message_new_signal(bus, &raw, object_path, dbus::kNamespaceInterface, "Events");
+    MessagePtr message(raw);
+    if (r >= 0) {
+        r = append_events_with_sd_bus(message.get(), name, events);
+    }
+    if (r < 0) {
+        throw sdbus::createError(-r, "Failed to write the Events signal");
+    }
+    return message;
+}
+
+} // namespace
+
+int append_events_with_sd_bus(sd_bus_message* m, std::string_view name, std::span<const SequencedEvent> events)
+{
+    int result = 0;
+    SdBusAppender put{m, result};
+    const std::string text = is_dbus_string(name) ? std::string(name) : to_dbus_string(name);
+    put.step(sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, text.c_str()));
+    put.step(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "(ttsia{sv})"));
+    for (const auto& event : events) {
+        const std::string type = event_type_name(event.event);
+        const std::int32_t ifindex = object_ifindex(event.event.object);
+        put.step(sd_bus_message_open_container(m, SD_BUS_TYPE_STRUCT, "ttsia{sv}"));
+        put.step(sd_bus_message_append(m, "ttsi", event.seq, event.event.time_usec, type.c_str(), ifindex));
+        put.step(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "{sv}"));
+        for_each_attribute(event.event.object, put);
+        put.step(sd_bus_message_close_container(m));
+        put.step(sd_bus_message_close_container(m));
+    }
+    put.step(sd_bus_message_close_container(m));
+    return result;
+}
+
+void emit_events_signal(sd_bus* bus, const char* object_path, std::string_view name,
+                        std::span<const SequencedEvent> events)
+{
+    MessagePtr message = load_wire_message(object_path, name, events);
+    if (!message) {
+        message = write_with_sd_bus(bus, object_path, name, events);
+    }
+    const int r = sd_bus_send(bus, message.get(), nullptr);
+    if (r < 0) {
+        throw sdbus::createError(-r, "Failed to emit the Events signal");
+    }
+}
+
+} // namespace nswatch

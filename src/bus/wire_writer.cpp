@@ -1,0 +1,156 @@
+#include "bus/wire_writer.hpp"
+
+#include <cstring>
+
+namespace nswatch {
+
+namespace {
+
+constexpr std::string_view kReplacement = "\xef\xbf\xbd"; // U+FFFD
+
+// What sd-bus accepts (its unichar_is_valid), so a string it would take is
+// written unchanged: no surrogates, nothing past U+10FFFF, none of the
+// noncharacters U+FDD0..U+FDEF and U+xFFFE/U+xFFFF.
+bool is_valid_code_point(std::uint32_t c) noexcept
+{
+    return c < 0x110000 && (c & 0xFFFFF800U) != 0xD800 && (c < 0xFDD0 || c > 0xFDEF) && (c & 0xFFFEU) != 0xFFFE;
+}
+
+// The length of the valid UTF-8 sequence at text[at], or 0 if there is none
+// (a NUL counts as invalid: D-Bus strings cannot hold one).
+std::size_t sequence_length(std::string_view text, std::size_t at) noexcept
+{
+    const auto lead = static_cast<unsigned char>(text[at]);
+    if (lead != 0 && lead < 0x80) {
+        return 1;
+    }
+    std::size_t length = 0;
+    std::uint32_t c = 0;
+    if ((lead & 0xE0U) == 0xC0) {
+        length = 2;
+        c = lead & 0x1FU;
+    } else if ((lead & 0xF0U) == 0xE0) {
+        length = 3;
+        c = lead & 0x0FU;
+    } else if ((lead & 0xF8U) == 0xF0) {
+        length = 4;
+        c = lead & 0x07U;
+    } else {
+        return 0;
+    }
+    if (text.size() - at < length) {
+        return 0;
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        const auto next = static_cast<unsigned char>(text[at + i]);
+        if ((next & 0xC0U) != 0x80) {
+            return 0;
+        }
+        c = (c << 6U) | (next & 0x3FU);
+    }
+    constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < kShortest[length] || !is_valid_code_point(c)) { // overlong or not allowed
+        return 0;
+    }
+    return length;
+}
+
+} // namespace
+
+bool is_dbus_string(std::string_view text) noexcept
+{
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t length = sequence_length(text, at);
+        if (length == 0) {
+            return false;
+        }
+        at += length;
+    }
+    return true;
+}
+
+std::string to_dbus_string(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t length = sequence_length(text, at);
+        if (length == 0) {
+            out.append(kReplacement);
+            ++at;
+        } else {
+            out.append(text.substr(at, length));
+            at += length;
+        }
+    }
+    return out;
+}
+
+void WireWriter::align(std::size_t alignment)
+{
+    out_.resize((out_.size() + alignment - 1) / alignment * alignment, '\0');
+}
+
+void WireWriter::u16(std::uint16_t value)
+{
+    align(2);
+    byte(static_cast<std::uint8_t>(value));
+    byte(static_cast<std::uint8_t>(value >> 8U));
+}
+
+void WireWriter::u32(std::uint32_t value)
+{
+    align(4);
+    for (unsigned shift = 0; shift < 32; shift += 8) {
+        byte(static_cast<std::uint8_t>(value >> shift));
+    }
+}
+
+void WireWriter::u64(std::uint64_t value)
+{
+    align(8);
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        byte(static_cast<std::uint8_t>(value >> shift));
+    }
+}
+
+void WireWriter::string(std::string_view value)
+{
+    if (!is_dbus_string(value)) {
+        const std::string valid = to_dbus_string(value);
+        string(valid);
+        return;
+    }
+    u32(static_cast<std::uint32_t>(value.size()));
+    out_.append(value);
+    out_.push_back('\0');
+}
+
+void WireWriter::signature(std::string_view value)
+{
+    byte(static_cast<std::uint8_t>(value.size()));
+    out_.append(value);
+    out_.push_back('\0');
+}
+
+WireWriter::Array WireWriter::begin_array(std::size_t element_alignment)
+{
+    u32(0);
+    const std::size_t length_at = out_.size() - 4;
+    align(element_alignment);
+    return {length_at, out_.size()};
+}
+
+void WireWriter::end_array(const Array& array)
+{
+    patch_u32(array.length_at, static_cast<std::uint32_t>(out_.size() - array.start));
+}
+
+void WireWriter::patch_u32(std::size_t at, std::uint32_t value)
+{
+    for (unsigned i = 0; i < 4; ++i) {
+        out_[at + i] = static_cast<char>(static_cast<std::uint8_t>(value >> (8U * i)));
+    }
+}
+
+} // namespace nswatch
