@@ -46,12 +46,21 @@ NamespaceTree::~NamespaceTree() = default;
 
 void NamespaceTree::add(NamespaceObject& object)
 {
-    objects_.emplace(object.path(), &object);
+    // Names are unique and an object is gone before its name comes back, so
+    // a path is never taken; if it were, the newer object answers. The key
+    // views the object's own path: replaced with the entry, never left
+    // pointing into an object that is gone.
+    if (auto [it, inserted] = objects_.emplace(object.path(), &object); !inserted) {
+        objects_.erase(it);
+        objects_.emplace(object.path(), &object);
+    }
 }
 
 void NamespaceTree::remove(const NamespaceObject& object) noexcept
 {
-    objects_.erase(object.path());
+    if (const auto it = objects_.find(object.path()); it != objects_.end() && it->second == &object) {
+        objects_.erase(it);
+    }
 }
 
 int NamespaceTree::find(sd_bus* /*bus*/, const char* path, const char* /*interface*/, void* userdata, void** found,
