@@ -23,40 +23,35 @@ constexpr std::uint8_t kProtocolVersion = 1;
 struct PutEntry {
     WireWriter& out;
 
-    void entry(const char* key, std::string_view code) const
-    {
-        out.align(8);
-        out.string(key);
-        out.signature(code);
-    }
+    void entry(const char* key, char code) const { out.dict_entry_key(key, code); }
     void operator()(const char* key, std::string_view value) const
     {
-        entry(key, "s");
+        entry(key, 's');
         out.string(value);
     }
     void operator()(const char* key, bool value) const
     {
-        entry(key, "b");
+        entry(key, 'b');
         out.boolean(value);
     }
     void operator()(const char* key, std::uint16_t value) const
     {
-        entry(key, "q");
+        entry(key, 'q');
         out.u16(value);
     }
     void operator()(const char* key, std::int32_t value) const
     {
-        entry(key, "i");
+        entry(key, 'i');
         out.i32(value);
     }
     void operator()(const char* key, std::uint32_t value) const
     {
-        entry(key, "u");
+        entry(key, 'u');
         out.u32(value);
     }
     void operator()(const char* key, std::uint64_t value) const
     {
-        entry(key, "t");
+        entry(key, 't');
         out.u64(value);
     }
 };

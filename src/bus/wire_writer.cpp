@@ -59,7 +59,11 @@ std::size_t sequence_length(std::string_view text, std::size_t at) noexcept
 
 bool is_dbus_string(std::string_view text) noexcept
 {
-    for (std::size_t at = 0; at < text.size();) {
+    std::size_t at = 0;
+    while (at < text.size() && static_cast<unsigned char>(text[at]) - 1U < 0x7FU) { // ASCII but NUL: most names
+        ++at;
+    }
+    while (at < text.size()) {
         const std::size_t length = sequence_length(text, at);
         if (length == 0) {
             return false;
@@ -86,51 +90,43 @@ std::string to_dbus_string(std::string_view text)
     return out;
 }
 
-void WireWriter::align(std::size_t alignment)
-{
-    out_.resize((out_.size() + alignment - 1) / alignment * alignment, '\0');
-}
-
-void WireWriter::u16(std::uint16_t value)
-{
-    align(2);
-    byte(static_cast<std::uint8_t>(value));
-    byte(static_cast<std::uint8_t>(value >> 8U));
-}
-
-void WireWriter::u32(std::uint32_t value)
-{
-    align(4);
-    for (unsigned shift = 0; shift < 32; shift += 8) {
-        byte(static_cast<std::uint8_t>(value >> shift));
-    }
-}
-
-void WireWriter::u64(std::uint64_t value)
-{
-    align(8);
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        byte(static_cast<std::uint8_t>(value >> shift));
-    }
-}
-
 void WireWriter::string(std::string_view value)
 {
-    if (!is_dbus_string(value)) {
-        const std::string valid = to_dbus_string(value);
-        string(valid);
-        return;
+    if (is_dbus_string(value)) {
+        counted(value);
+    } else {
+        counted(to_dbus_string(value));
     }
-    u32(static_cast<std::uint32_t>(value.size()));
-    out_.append(value);
-    out_.push_back('\0');
+}
+
+void WireWriter::counted(std::string_view value)
+{
+    align(4);
+    char* at = grow(4 + value.size() + 1);
+    put_u32(at, static_cast<std::uint32_t>(value.size()));
+    std::memcpy(at + 4, value.data(), value.size());
+    at[4 + value.size()] = '\0';
 }
 
 void WireWriter::signature(std::string_view value)
 {
-    byte(static_cast<std::uint8_t>(value.size()));
-    out_.append(value);
-    out_.push_back('\0');
+    char* at = grow(1 + value.size() + 1);
+    at[0] = static_cast<char>(value.size());
+    std::memcpy(at + 1, value.data(), value.size());
+    at[1 + value.size()] = '\0';
+}
+
+void WireWriter::dict_entry_key(std::string_view key, char code)
+{
+    align(8);
+    char* at = grow(4 + key.size() + 1 + 3);
+    put_u32(at, static_cast<std::uint32_t>(key.size()));
+    std::memcpy(at + 4, key.data(), key.size());
+    at += 4 + key.size();
+    at[0] = '\0';
+    at[1] = 1; // the signature's length
+    at[2] = code;
+    at[3] = '\0';
 }
 
 WireWriter::Array WireWriter::begin_array(std::size_t element_alignment)

@@ -168,3 +168,25 @@ TEST_CASE("an unchanged link produces no event", "[integration][links]")
     REQUIRE(events.size() == before + 1);
     CHECK(events.back().get<4>().at("name").get<std::string>() == "uc");
 }
+
+TEST_CASE("a link whose name is not UTF-8 is published with U+FFFD for each bad byte", "[integration][links]")
+{
+    // The kernel takes any bytes but '/', ':' and white space in a name;
+    // D-Bus takes only UTF-8 (dbus-daemon drops a peer that sends other).
+    DaemonFixture f;
+    const auto [ns, path] = f.add_namespace("nsb");
+    const std::string shell_name = "\"$(printf 'v\\377\\376')\"";
+    const std::string published = "v\xef\xbf\xbd\xef\xbf\xbd";
+    f.daemon.sh("ip -n " + ns + " link add " + shell_name + " type veth peer name wb");
+    f.wait_event(ns, "link-added", published);
+    f.daemon.sh("ip -n " + ns + " link set " + shell_name + " mtu 1400");
+    f.wait_event(ns, "link-changed", published,
+                 [](const Attributes& a) { return a.at("mtu").get<std::uint32_t>() == 1400; });
+
+    const auto [seq, objects] = f.caller.get_state(path);
+    CHECK(std::count_if(objects.begin(), objects.end(), [&](const auto& o) {
+              return o.template get<0>() == "link" &&
+                     o.template get<2>().at("name").template get<std::string>() == published;
+          }) == 1);
+    CHECK(seq == f.recorder.events_of(ns).back().get<0>());
+}
