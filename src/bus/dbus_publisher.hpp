@@ -1,16 +1,20 @@
 #pragma once
 // The pump's Publisher on D-Bus: the only part of the pump's path that
-// knows sdbus-c++. An exported namespace becomes a NamespaceObject at its
-// object path (InterfacesAdded), then the Manager's NamespaceAdded goes
-// out; a removed one's NamespaceRemoved follows its InterfacesRemoved.
+// knows sdbus-c++ or sd-bus. An exported namespace becomes a NamespaceObject
+// at its object path (InterfacesAdded), then the Manager's NamespaceAdded
+// goes out; a removed one's NamespaceRemoved follows its InterfacesRemoved.
 //
 // Threading: bus thread only (sdbus-c++ is not thread-safe; the bus thread
 // owns the connection).
 // Ownership: owns the Manager object (org.nswatch1.Manager at /org/nswatch1),
 // which answers from `backend` and forwards Watch/Unwatch to `control`; both
-// outlive it. The namespace objects it makes belong to the caller (each
-// registry entry owns its sink); the connection outlives them all.
+// outlive it. Owns the NamespaceTree that serves every namespace object
+// (one sd-bus fallback vtable). The namespace objects it makes belong to the
+// caller (each registry entry owns its sink) and must go before the
+// publisher (the registry destroys its entries first); the connection
+// outlives them all.
 #include "bus/manager_object.hpp"
+#include "bus/namespace_tree.hpp"
 #include "daemon/namespace_control.hpp"
 #include "daemon/publisher.hpp"
 
@@ -39,8 +43,8 @@ public:
     [[nodiscard]] ManagerObject& manager() noexcept { return manager_; }
 
 private:
-    sdbus::IConnection& connection_;
-    ManagerObject manager_;
+    ManagerObject manager_; // first: InterfacesAdded needs its ObjectManager
+    NamespaceTree tree_;
 };
 
 } // namespace nswatch

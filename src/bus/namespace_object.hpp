@@ -1,34 +1,39 @@
 #pragma once
 // org.nswatch1.Namespace: one object per monitored namespace.
 //
-// The pump's NamespaceSink on D-Bus: made by DbusPublisher.
+// The pump's NamespaceSink on D-Bus: made by DbusPublisher. It is no
+// sdbus-c++ object: NamespaceTree serves every namespace path from one
+// sd-bus fallback vtable (vtable() below, which follows
+// dbus/org.nswatch1.Namespace.xml member by member; the unit test
+// namespace_vtable_test.cpp holds the two together), and finds this object
+// by its path. What it costs per namespace is this object and its path.
 //
-// Threading: bus thread only (like every sdbus-c++ object here).
+// Threading: bus thread only (sd-bus calls the vtable's callbacks from
+// sd_bus_process there; the publish_* calls come from the pump there).
 // Ownership: owned by its registry entry (its PumpEntry's sink), and reads
-// that entry's status and mirror by reference; the entry outlives it.
+// that entry's status and mirror by reference; the entry outlives it. It is
+// in `tree`'s map from construction to destruction; the tree outlives it.
 #include "daemon/namespace_status.hpp"
 #include "daemon/publisher.hpp"
 #include "events/namespace_mirror.hpp"
 
-#include "namespace_adaptor.h"
-
-#include <sdbus-c++/sdbus-c++.h>
 #include <systemd/sd-bus.h>
 
 #include <span>
 #include <string>
-#include <vector>
 
 namespace nswatch {
 
-class NamespaceObject final : public sdbus::AdaptorInterfaces<org::nswatch1::Namespace_adaptor,
-                                                              sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor>,
-                              public NamespaceSink {
+class NamespaceTree;
+
+class NamespaceObject final : public NamespaceSink {
 public:
-    NamespaceObject(sdbus::IConnection& connection, const std::string& object_path, const NamespaceStatus& status,
+    NamespaceObject(NamespaceTree& tree, std::string object_path, const NamespaceStatus& status,
                     const NamespaceMirror& mirror);
     NamespaceObject(const NamespaceObject&) = delete;
     NamespaceObject& operator=(const NamespaceObject&) = delete;
+    // Pending GetState replies are answered UnknownObject; the path is
+    // unknown from then on.
     ~NamespaceObject() override;
 
     // ObjectManager InterfacesAdded for this object.
@@ -41,27 +46,22 @@ public:
     void publish_holder_changed() override;
     void withdraw() override;
 
-private:
-    void GetState(
-        sdbus::Result<std::uint64_t,
-                      std::vector<sdbus::Struct<std::string, std::int32_t, std::map<std::string, sdbus::Variant>>>>&&
-            result) override;
-    std::string Name() override { return status_.identity.name; }
-    std::string Source() override;
-    std::uint64_t Inode() override { return status_.identity.inode; }
-    std::uint64_t Cookie() override { return status_.cookie; }
-    std::string Path() override { return status_.identity.path; }
-    std::string State() override;
-    std::string StateReason() override { return status_.state_reason; }
-    std::uint32_t HolderPid() override { return static_cast<std::uint32_t>(status_.holder.pid); }
-    std::string HolderCommand() override { return status_.holder.command; }
-    std::string Unit() override { return status_.holder.unit; }
-    std::string Container() override { return status_.container; }
-    std::uint64_t Seq() override { return mirror_.seq(); }
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    [[nodiscard]] const NamespaceStatus& status() const noexcept { return status_; }
+    [[nodiscard]] const NamespaceMirror& mirror() const noexcept { return mirror_; }
 
+    // org.nswatch1.Namespace for sd-bus: its callbacks take the
+    // NamespaceObject that NamespaceTree's find callback returns as userdata.
+    [[nodiscard]] static const sd_bus_vtable* vtable() noexcept;
+
+private:
+    // GetState's handler (a C callback: nothing may unwind through sd-bus).
+    static int get_state(sd_bus_message* call, void* userdata, sd_bus_error* error) noexcept;
+
+    NamespaceTree& tree_;
+    std::string path_;
     const NamespaceStatus& status_;
     const NamespaceMirror& mirror_;
-    sd_bus* bus_; // the connection's, for emit_events_signal()
 };
 
 } // namespace nswatch

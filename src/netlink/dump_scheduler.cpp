@@ -69,7 +69,8 @@ std::optional<DumpAction> DumpScheduler::next(const NamespaceState& found)
             for (; phase_ != DumpPhase::Done; phase_ = next_phase(phase_)) {
                 auto planned = plan_phase(phase_, found, job_ == Job::Full ? nullptr : &scope_);
                 if (!planned.empty()) {
-                    queue_.assign(planned.begin(), planned.end());
+                    queue_ = std::move(planned);
+                    front_ = 0;
                     break;
                 }
             }
@@ -81,7 +82,7 @@ std::optional<DumpAction> DumpScheduler::next(const NamespaceState& found)
         case Stage::Send:
             stage_ = Stage::Waiting;
             seq_ = 0; // until sent()
-            return DumpAction{DumpAction::Kind::Send, {}, {}, queue_.front()};
+            return DumpAction{DumpAction::Kind::Send, {}, {}, queue_[front_]};
         case Stage::Waiting:
         case Stage::Blocked: return std::nullopt; // the kernel has the word
         case Stage::StepDone: step_done(); break;
@@ -105,8 +106,8 @@ void DumpScheduler::step_done()
         job_ = Job::None;
         return;
     }
-    queue_.pop_front();
-    if (queue_.empty()) {
+    if (++front_ == queue_.size()) {
+        release_queue();
         phase_ = next_phase(phase_);
         stage_ = Stage::Plan;
     } else {
@@ -114,9 +115,15 @@ void DumpScheduler::step_done()
     }
 }
 
+void DumpScheduler::release_queue() noexcept
+{
+    queue_ = std::vector<DumpRequest>(); // not clear(): an idle worker keeps no block
+    front_ = 0;
+}
+
 std::optional<DumpAction> DumpScheduler::start_job()
 {
-    queue_.clear();
+    release_queue();
     seq_ = 0;
     interrupted_ = false;
     stage_ = Stage::Plan;

@@ -23,8 +23,8 @@
 #include "netlink/dump_plan.hpp"
 
 #include <cstdint>
-#include <deque>
 #include <optional>
+#include <vector>
 
 namespace nswatch {
 
@@ -82,20 +82,25 @@ private:
     enum class Job : std::uint8_t { None, Full, Refresh };
     enum class Stage : std::uint8_t {
         Plan,     // plan phase_ (or the next non-empty one) from what was found
-        Send,     // send queue_.front()
-        Waiting,  // queue_.front() is in flight
+        Send,     // send queue_[front_]
+        Waiting,  // queue_[front_] is in flight
         Blocked,  // refused with EBUSY: wait for the running dump's DONE
-        StepDone, // queue_.front() was answered in full (or refused)
+        StepDone, // queue_[front_] was answered in full (or refused)
     };
 
     std::optional<DumpAction> start_job();
     DumpAction end_job();
     void step_done();
+    void release_queue() noexcept;
 
     Job job_ = Job::None;
     Stage stage_ = Stage::Plan;
     DumpPhase phase_ = DumpPhase::Done;
-    std::deque<DumpRequest> queue_;               // the phase's requests; front: the one sent or to send
+    // The phase's requests; queue_[front_]: the one sent or to send. A vector
+    // (released between phases), not a deque: libstdc++'s deque allocates
+    // ~0.6 KiB even empty, and every idle worker kept one.
+    std::vector<DumpRequest> queue_;
+    std::size_t front_ = 0;
     std::uint32_t seq_ = 0;                       // of the request in flight; 0 between jobs
     ResyncReason reason_ = ResyncReason::Initial; // of the running full job
     RefreshScope scope_;                          // of the running refresh

@@ -39,11 +39,8 @@ void NetlinkSession::CallbackFree::operator()(nl_cb* cb) const noexcept
 
 NetlinkSession::NetlinkSession(const std::string& name, NetlinkSocket socket, NamespaceTracker& tracker,
                                WorkerOutbox& outbox)
-    : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), cb_(nl_cb_alloc(NL_CB_DEFAULT))
+    : name_(name), socket_(std::move(socket)), tracker_(tracker), outbox_(outbox), cb_(socket_.callbacks())
 {
-    if (!cb_) {
-        throw NetlinkError("nl_cb_alloc", NLE_NOMEM);
-    }
     // Notifications (seq 0) interleave with dump replies: no sequence check.
     nl_cb_set(cb_.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, &NetlinkSession::accept, nullptr);
     nl_cb_set(cb_.get(), NL_CB_VALID, NL_CB_CUSTOM, &NetlinkSession::on_valid, this);

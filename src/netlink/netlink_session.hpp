@@ -74,6 +74,9 @@ private:
     struct CallbackFree {
         void operator()(nl_cb* cb) const noexcept;
     };
+    // The socket's own callback set (a reference; see
+    // NetlinkSocket::callbacks()), pointing at this session: the socket never
+    // leaves the session, so they go together.
     std::unique_ptr<nl_cb, CallbackFree> cb_;
     DumpScheduler scheduler_;
     std::exception_ptr failure_; // thrown inside a callback; receive() rethrows it

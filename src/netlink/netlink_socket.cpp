@@ -102,7 +102,14 @@ void raise_receive_buffer(int fd, int bytes)
 
 NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOptions& options)
 {
-    nl_sock* raw = nl_socket_alloc();
+    // The socket's callback set is the one its session uses (callbacks()),
+    // made here with libnl's defaults whatever NLCB says in the environment.
+    nl_cb* cb = nl_cb_alloc(NL_CB_DEFAULT);
+    if (cb == nullptr) {
+        throw NetlinkError("nl_cb_alloc", NLE_NOMEM);
+    }
+    nl_sock* raw = nl_socket_alloc_cb(cb); // takes a reference of its own
+    nl_cb_put(cb);
     if (raw == nullptr) {
         throw NetlinkError("nl_socket_alloc", NLE_NOMEM);
     }
@@ -152,6 +159,11 @@ std::uint32_t NetlinkSocket::request_dump(int type, std::int32_t ifindex, std::u
     const std::uint32_t seq = nlmsg_hdr(msg.get())->nlmsg_seq;
     check(nl_send(sock_.get(), msg.get()), "dump request");
     return seq;
+}
+
+nl_cb* NetlinkSocket::callbacks() const noexcept
+{
+    return nl_socket_get_cb(sock_.get());
 }
 
 int NetlinkSocket::receive(nl_cb* cb)

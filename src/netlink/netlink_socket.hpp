@@ -45,6 +45,11 @@ public:
     // RTM_GETTCLASS (one link), RTM_GETTFILTER (one link and parent).
     // Returns the request's sequence number, which its replies carry.
     std::uint32_t request_dump(int type, std::int32_t ifindex = 0, std::uint32_t parent = 0);
+    // The socket's own callback set (a new reference: nl_cb_put it). libnl
+    // allocates one per socket; the session sets its callbacks there rather
+    // than allocating a second (~0.3 KiB per namespace). Nothing else reads
+    // it: dumps are sent with nl_send (no ACK wanted) and read by receive().
+    [[nodiscard]] nl_cb* callbacks() const noexcept;
     // Reads what is queued and runs cb's callbacks on it (nl_recvmsgs_report):
     // the number of messages read, or a negative libnl error. Throws only the
     // test hook's NetlinkError.
