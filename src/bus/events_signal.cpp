@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <system_error>
 
 namespace nswatch {
 
@@ -59,28 +60,19 @@ struct MessageUnref {
 };
 using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
 
-// The loader of the calling thread, made on first use (a failure to make
-// it is thrown again at the next call, which then retries).
-WireMessageLoader& thread_loader()
+MessagePtr load_wire_message(WireMessageLoader& loader, const char* object_path, std::string_view name,
+                             std::span<const SequencedEvent> events)
 {
-    thread_local WireMessageLoader loader;
-    return loader;
-}
-
-MessagePtr load_wire_message(const char* object_path, std::string_view name, std::span<const SequencedEvent> events)
-{
-    try {
-        WireMessageLoader& loader = thread_loader();
-        const std::string bytes = events_signal_message(object_path, name, events, loader.next_serial());
-        sd_bus_message* loaded = nullptr;
-        const int r = loader.load(bytes, &loaded);
-        if (r >= 0) {
-            return MessagePtr(loaded);
-        }
-        spdlog::warn("Events of {}: the wire-marshalled signal could not be loaded ({}); written by sd-bus instead",
-                     name, std::error_code(-r, std::generic_category()).message());
-    } catch (const std::system_error& e) {
-        spdlog::warn("Events of {}: no wire-message loader ({}); written by sd-bus instead", name, e.what());
+    const std::string bytes = events_signal_message(object_path, name, events, loader.next_serial());
+    sd_bus_message* loaded = nullptr;
+    const int r = loader.load(bytes, &loaded);
+    if (r >= 0) {
+        return MessagePtr(loaded);
+    }
+    if (loader.first_failure()) { // logged once until a load works again
+        spdlog::warn("Events of {}: the wire-marshalled signal could not be loaded ({}); writing Events with "
+                     "sd-bus's calls until it can",
+                     dbus_string(name), std::error_code(-r, std::generic_category()).message());
     }
     return nullptr;
 }
@@ -123,10 +115,10 @@ int append_events_with_sd_bus(sd_bus_message* m, std::string_view name, std::spa
     return result;
 }
 
-void emit_events_signal(sd_bus* bus, const char* object_path, std::string_view name,
+void emit_events_signal(WireMessageLoader& loader, sd_bus* bus, const char* object_path, std::string_view name,
                         std::span<const SequencedEvent> events)
 {
-    MessagePtr message = load_wire_message(object_path, name, events);
+    MessagePtr message = load_wire_message(loader, object_path, name, events);
     if (!message) {
         message = write_with_sd_bus(bus, object_path, name, events);
     }

@@ -2,10 +2,10 @@
 // Sends a namespace's `Events` signal on the daemon's connection.
 //
 // The message is marshalled by events_signal_message() (WireWriter) and
-// loaded by a WireMessageLoader of this thread; if that ever fails, it is
-// written with sd-bus's own calls instead (append_events_with_sd_bus), so
-// no event is lost to a loader fault.
-// Threading: the bus thread (one loader per thread that calls it).
+// loaded by `loader`; if that ever fails, it is written with sd-bus's own
+// calls instead (append_events_with_sd_bus), so no event is lost to a
+// loader fault.
+// Threading: the bus thread (the loader's and the connection's).
 #include "events/namespace_mirror.hpp"
 
 #include <systemd/sd-bus.h>
@@ -15,8 +15,10 @@
 
 namespace nswatch {
 
+class WireMessageLoader;
+
 // Throws sdbus::Error if the signal cannot be sent (as emitSignal does).
-void emit_events_signal(sd_bus* bus, const char* object_path, std::string_view name,
+void emit_events_signal(WireMessageLoader& loader, sd_bus* bus, const char* object_path, std::string_view name,
                         std::span<const SequencedEvent> events);
 
 // The body `(s name, a(ttsia{sv}) events)` written with sd-bus's append

@@ -1,5 +1,6 @@
 #include "bus/namespace_object.hpp"
 
+#include "bus/dbus_string.hpp"
 #include "bus/enum_strings.hpp"
 #include "bus/events_signal.hpp"
 #include "bus/namespace_tree.hpp"
@@ -31,9 +32,16 @@ int to_sd_bus_error(sd_bus_error* error) noexcept
     }
 }
 
+// Names, paths and commands come from the system as bytes: each that is
+// not UTF-8 goes out as U+FFFD (dbus_string.hpp), or sd-bus refuses the
+// whole property (and with it InterfacesAdded).
 int append(sd_bus_message* reply, const std::string& value)
 {
-    return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, value.c_str());
+    if (is_dbus_string(value)) {
+        return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, value.c_str());
+    }
+    const std::string valid = to_dbus_string(value);
+    return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, valid.c_str());
 }
 int append(sd_bus_message* reply, std::uint64_t value)
 {
@@ -177,14 +185,15 @@ void NamespaceObject::publish_events(std::span<const SequencedEvent> events)
     if (events.empty()) {
         return;
     }
-    emit_events_signal(tree_.bus(), path_.c_str(), status_.identity.name, events);
+    emit_events_signal(tree_.loader(), tree_.bus(), path_.c_str(), status_.identity.name, events);
 }
 
 void NamespaceObject::publish_resynced(ResyncReason reason)
 {
     const std::uint64_t seq = mirror_.seq();
-    check(sd_bus_emit_signal(tree_.bus(), path_.c_str(), dbus::kNamespaceInterface, "Resynced", "sts",
-                             status_.identity.name.c_str(), seq, resync_reason_string(reason).c_str()),
+    const std::string name = dbus_string(status_.identity.name);
+    check(sd_bus_emit_signal(tree_.bus(), path_.c_str(), dbus::kNamespaceInterface, "Resynced", "sts", name.c_str(),
+                             seq, resync_reason_string(reason).c_str()),
           "Failed to emit signal");
 }
 

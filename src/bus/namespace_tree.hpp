@@ -13,10 +13,12 @@
 // only the NamespaceObject and one hash-map node remain.
 //
 // Threading: bus thread only; the callbacks run inside sd_bus_process on it.
-// Ownership: owns the two sd-bus slots (released in the destructor) and the
-// path → object map; borrows the objects, which add() themselves when made
+// Ownership: owns the two sd-bus slots (released in the destructor), the
+// Events loader and the path → object map; borrows the objects, which add() themselves when made
 // and remove() themselves when destroyed. Borrows the connection, which
 // outlives it.
+#include "bus/wire_message_loader.hpp"
+
 #include <sdbus-c++/Message.h>
 #include <systemd/sd-bus.h>
 
@@ -45,6 +47,9 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return objects_.size(); }
 
     [[nodiscard]] sd_bus* bus() const noexcept { return bus_; }
+    // Loads the objects' Events signals (events_signal.hpp). Made with the
+    // tree, at start-up: its two fds are there before READY=1.
+    [[nodiscard]] WireMessageLoader& loader() noexcept { return loader_; }
     [[nodiscard]] sdbus::internal::ISdBus* sdbus() const noexcept { return sdbus_; }
 
 private:
@@ -63,6 +68,7 @@ private:
     std::unordered_map<std::string_view, NamespaceObject*> objects_;
     Slot vtable_;
     Slot enumerator_;
+    WireMessageLoader loader_;
 };
 
 } // namespace nswatch

@@ -105,6 +105,7 @@ std::uint32_t WireMessageLoader::next_serial() noexcept
 int WireMessageLoader::load(std::string_view message, sd_bus_message** loaded)
 {
     const int r = load_once(message, loaded);
+    failures_ = r < 0 ? failures_ + 1 : 0;
     if (r < 0) {
         // The stream may hold part of the message, or sd-bus closed the
         // connection: start again on a new socketpair.

@@ -40,6 +40,10 @@ public:
     // bad message must not prefix the next).
     int load(std::string_view message, sd_bus_message** loaded);
 
+    // Whether the last load() failed and the one before it did not (so a
+    // caller logs a lasting fault once).
+    [[nodiscard]] bool first_failure() const noexcept { return failures_ == 1; }
+
     // The next serial to write into a message (never 0).
     std::uint32_t next_serial() noexcept;
 
@@ -56,6 +60,7 @@ private:
     UniqueFd ours_; // the writing end
     sd_bus* bus_ = nullptr;
     std::uint32_t serial_ = 0;
+    std::uint64_t failures_ = 0; // loads failed in a row
 };
 
 } // namespace nswatch

@@ -5,6 +5,8 @@
 // namespaces: each test asserts only on namespaces it made itself.
 #include "fixture.hpp"
 
+#include <fstream>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -20,15 +22,17 @@ const std::vector<std::string> kAllSources = {"--sources=named,mounts,processes"
 
 // `unshare --net sleep 600` in the background: a process alone in a new
 // network namespace. Killed (and so released) at the end of the scope.
+// `program`: a shell word naming the program to run as sleep, `comm` the
+// command the kernel then shows for it.
 class Holder {
 public:
-    Holder()
+    explicit Holder(const std::string& program = "sleep", const std::string& comm = "sleep")
     {
-        const auto out = run_shell("unshare --net sleep 600 >/dev/null 2>&1 & echo $!");
+        const auto out = run_shell("unshare --net " + program + " 600 >/dev/null 2>&1 & echo $!");
         pid_ = std::stoi(out.output);
         // unshare execs sleep once the namespace exists: wait for that.
         const auto deadline = Clock::now() + kTimeout;
-        while (run_shell("test \"$(cat /proc/" + std::to_string(pid_) + "/comm)\" = sleep").status != 0) {
+        while (read_comm() != comm) {
             if (Clock::now() > deadline) {
                 throw std::runtime_error("the holder process did not start");
             }
@@ -53,6 +57,13 @@ public:
     }
     [[nodiscard]] pid_t pid() const { return pid_; }
     [[nodiscard]] std::uint64_t inode() const { return inode_; }
+    [[nodiscard]] std::string read_comm() const
+    {
+        std::ifstream in("/proc/" + std::to_string(pid_) + "/comm");
+        std::string comm;
+        std::getline(in, comm);
+        return comm;
+    }
     [[nodiscard]] std::string ns_path() const { return "/proc/" + std::to_string(pid_) + "/ns/net"; }
 
 private:
@@ -109,6 +120,37 @@ TEST_CASE("a namespace only a process is in is announced, and released when the 
     f.wait_removed(name);
     CHECK_FALSE(listed(f.caller, name));
     CHECK(eventually("! ip link show " + host_end + " >/dev/null 2>&1"));
+}
+
+TEST_CASE("a process whose command is not UTF-8 cannot stop the daemon: its namespace is announced with U+FFFD",
+          "[integration][sources]")
+{
+    // Any user can name an executable so (and hold a namespace with it):
+    // D-Bus strings must be UTF-8, and a refused one must not end nswatchd.
+    DaemonFixture f(kAllSources);
+    const auto dir = "/tmp/nswatch-comm-" + unique_name("c");
+    f.daemon.sh("mkdir -p " + dir + " && cp \"$(command -v sleep)\" " + dir + "/\"$(printf 'z\\377\\376')\"");
+    Holder holder(dir + "/\"$(printf 'z\\377\\376')\"", "z\xff\xfe");
+    const auto name = "proc/" + std::to_string(holder.inode());
+    const auto path = f.wait_added(name);
+    CHECK(f.caller.namespace_property(path, "HolderCommand").get<std::string>() == "z\xef\xbf\xbd\xef\xbf\xbd");
+    holder.stop();
+    f.wait_removed(name);
+    f.daemon.sh("rm -rf " + dir);
+}
+
+TEST_CASE("a named namespace whose name is not UTF-8 is announced with U+FFFD, and removed", "[integration][sources]")
+{
+    DaemonFixture f;
+    const auto base = unique_name("u");
+    const std::string shell_name = base + "\"$(printf '\\377')\"";
+    f.daemon.sh("ip netns add " + shell_name);
+    const auto name = base + "\xef\xbf\xbd";
+    const auto path = f.wait_added(name);
+    CHECK(f.caller.namespace_property(path, "Name").get<std::string>() == name);
+    CHECK(f.caller.namespace_property(path, "Path").get<std::string>().ends_with(name));
+    f.daemon.sh("ip netns del " + shell_name);
+    f.wait_removed(name);
 }
 
 TEST_CASE("a namespace bind-mounted outside /run/netns is announced and removed on umount", "[integration][sources]")
