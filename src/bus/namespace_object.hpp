@@ -4,8 +4,9 @@
 // The pump's NamespaceSink on D-Bus: made by DbusPublisher. It is no
 // sdbus-c++ object: NamespaceTree serves every namespace path from one
 // sd-bus fallback vtable (vtable() below, which follows
-// dbus/org.nswatch1.Namespace.xml member by member; the unit test
-// namespace_vtable_test.cpp holds the two together), and finds this object
+// dbus/org.nswatch1.Namespace.xml member by member; integration-bus,
+// tests/integration/namespace_objects_test.cpp, compares its Introspect
+// with the XML), and finds this object
 // by its path. What it costs per namespace is this object and its path.
 //
 // Threading: bus thread only (sd-bus calls the vtable's callbacks from
