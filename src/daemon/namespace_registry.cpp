@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <system_error>
+#include <utility>
 
 namespace nswatch {
 
@@ -95,6 +97,7 @@ void NamespaceRegistry::start_worker(Entry& entry, UniqueFd opened)
             entry.ns.channel->set_opened(std::move(opened));
             entry.draining_index = draining_.size();
             draining_.push_back(&entry);
+            by_channel_.emplace(entry.ns.channel.get(), &entry);
         }
         WorkerOptions worker_options = options_.worker;
         worker_options.inject_failure_once = identity.name == options_.inject_failure_in;
@@ -136,6 +139,13 @@ void NamespaceRegistry::remove(const std::string& name)
         events_dropped_removed_ += channel->dropped.load();
         overruns_removed_ += channel->overruns.load();
         high_water_removed_ = std::max(high_water_removed_, channel->queue_high_water.load());
+        by_channel_.erase(channel.get());
+        // Never listed again (its worker may push until the reaper stops
+        // it). If it was listed, the hub's stack (or carried_) may still
+        // point at it: keep it alive until drain() has taken the stack.
+        if (channel->ready.exchange(true)) {
+            retired_.push_back(channel);
+        }
     }
     if (entry.draining_index != Entry::kNotDraining) {
         // Swap with the last; drain() never runs during apply().
@@ -196,10 +206,35 @@ void NamespaceRegistry::when_exported(const std::string& name, WatchCompletion d
 
 bool NamespaceRegistry::drain()
 {
+    // Released at the end: the take below unlinks whatever they were.
+    const auto retired = std::exchange(retired_, {});
+    round_.clear();
+    round_.swap(carried_); // the ones left at their budget first: they waited longest
+    const auto carried = round_.size();
+    for (WorkerChannel* channel = hub_.take_ready(); channel != nullptr; channel = channel->ready_next) {
+        round_.push_back(channel);
+    }
+    std::reverse(round_.begin() + static_cast<std::ptrdiff_t>(carried), round_.end()); // in listing order
     bool more = false;
-    for (Entry* entry : draining_) {
-        if (!entry->ns.channel->ring.empty()) {
-            more = pump_.drain(entry->ns) || more;
+    for (WorkerChannel* channel : round_) {
+        const auto found = by_channel_.find(channel);
+        if (found == by_channel_.end()) {
+            continue; // removed since it was listed
+        }
+        // Cleared before the pops: a push from now on lists it again. A
+        // producer that found it still listed pushed before this clear (all
+        // seq_cst: the ring's tail store, EventHub::notify's exchange, this
+        // store, empty()'s load), so its element is seen here: none is lost.
+        channel->ready.store(false, std::memory_order_seq_cst);
+        if (channel->ring.empty()) {
+            continue; // listed again after a drain took what its push added
+        }
+        if (!pump_.drain(found->second->ns)) {
+            continue;
+        }
+        more = true; // stopped at its budget
+        if (!channel->ready.exchange(true, std::memory_order_seq_cst)) {
+            carried_.push_back(channel); // not listed again meanwhile: ours for the next round
         }
     }
     return more;
@@ -207,8 +242,7 @@ bool NamespaceRegistry::drain()
 
 bool NamespaceRegistry::has_pending() const
 {
-    return std::any_of(draining_.begin(), draining_.end(),
-                       [](const Entry* entry) { return !entry->ns.channel->ring.empty(); });
+    return !carried_.empty() || hub_.has_ready();
 }
 
 std::vector<NamespaceListing> NamespaceRegistry::list_namespaces() const

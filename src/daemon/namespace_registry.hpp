@@ -28,6 +28,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace nswatch {
 
@@ -64,9 +66,12 @@ public:
     // PropertiesChanged for the ones that changed.
     void update_holders(const std::function<HolderInfo(std::uint64_t inode)>& holder_of);
 
-    // Pops every worker's ring (a bounded amount per worker per call, for
-    // fairness) and publishes. Returns whether messages are still waiting.
+    // Pops the rings that have data (the hub's ready-list, and the ones the
+    // last call left at their budget; a bounded amount per ring per call,
+    // for fairness) and publishes. Returns whether messages are still
+    // waiting. O(rings with data), not O(namespaces).
     bool drain();
+    // Some ring has data (seq_cst: call it after hub.prepare_sleep()).
     [[nodiscard]] bool has_pending() const;
 
     // Namespaces whose worker has not reported yet (no object yet).
@@ -118,10 +123,19 @@ private:
     std::unique_ptr<Publisher> publisher_;
     EventPump pump_;
     std::map<std::string, std::unique_ptr<Entry>> entries_;
-    // The entries with a channel, contiguous: drain() and has_pending() run
-    // on every loop round and look at every ring; walking a std::map of
-    // 10,000 nodes for that cost more than the rings' own loads.
+    // The entries with a channel, contiguous: sample() and counters() walk
+    // them (a std::map of 10,000 nodes costs more than the rings' loads).
     std::vector<Entry*> draining_;
+    // drain()'s view of the ready-list: the entry of each live channel
+    // (removed channels are absent, so a stale listing is skipped).
+    std::unordered_map<const WorkerChannel*, Entry*> by_channel_;
+    // Channels drain() stopped at their budget: owned again by the bus
+    // thread (`ready` set), drained first next round.
+    std::vector<WorkerChannel*> carried_;
+    std::vector<WorkerChannel*> round_; // drain()'s work list, kept for its capacity
+    // Removed channels that may still be linked in the hub's stack (or in
+    // carried_): kept alive until the next drain() has taken the stack.
+    std::vector<std::shared_ptr<WorkerChannel>> retired_;
     std::map<std::string, NamespaceIdentity> identities_;
     std::map<std::uint64_t, std::string> names_by_inode_;
     // What removed namespaces' channels counted: totals stay totals.

@@ -67,6 +67,18 @@ struct WorkerChannel {
     // pushes its first snapshot: the ring's release/acquire publishes it.
     std::atomic<std::uint64_t> cookie{0};
 
+    // The ready-list (EventHub::notify(WorkerChannel&), take_ready): true
+    // from the producer's listing of this channel until the bus thread
+    // clears it, just before it drains the ring. While true the channel is
+    // linked in the hub's stack or held by the bus thread, and no producer
+    // links it again; so it is listed at most once, and the bus thread looks
+    // only at rings that have data instead of every ring at each wake-up.
+    std::atomic<bool> ready{false};
+    // The next channel in the hub's stack: written by the producer that
+    // links this channel, before the CAS that publishes it; read by the bus
+    // thread after take_ready() (acquire). Nobody else touches it.
+    WorkerChannel* ready_next = nullptr;
+
     // Bus thread, after popping: wake a producer that waits for room.
     void after_pop() noexcept
     {

@@ -9,7 +9,7 @@ bool WorkerOutbox::push(WorkerMessage& message)
 {
     if (channel_.ring.try_push(message)) {
         note_depth();
-        hub_.notify();
+        hub_.notify(channel_);
         return true;
     }
     // Full: ask to be woken, then try once more in case the consumer drained
@@ -18,7 +18,7 @@ bool WorkerOutbox::push(WorkerMessage& message)
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (channel_.ring.try_push(message)) {
         note_depth();
-        hub_.notify();
+        hub_.notify(channel_);
         return true;
     }
     return false;

@@ -5,6 +5,8 @@
 //              once ListNamespaces lists all K and RSS has settled;
 //   start      daemon start (fork) until the bus name is owned (READY=1) and
 //              ListNamespaces lists all K, with the K made before the start;
+//   ready      of which: until READY=1 (every namespace exported; the rest
+//              is the first ListNamespaces, behind the start's signals);
 //   add 1000   `ip -batch` of 1,000 `netns add` lines on the running daemon:
 //              from the batch's exit until all 1,000 NamespaceAdded arrived;
 //   churn      those 1,000 deleted again (`ip -batch`): RSS after minus RSS
@@ -208,7 +210,7 @@ rlim_t set_limit(int resource, rlim_t value)
 
 struct Row {
     std::size_t k = 0;
-    double rss_per_ns_kib = 0, start_s = 0, add_s = 0, delete_s = 0, churn_mib = 0;
+    double rss_per_ns_kib = 0, start_s = 0, ready_s = 0, add_s = 0, delete_s = 0, churn_mib = 0;
     std::size_t rss_kib = 0, threads = 0;
 };
 
@@ -220,6 +222,7 @@ Row measure(const PrivateBus& bus, int mntns_fd, Namespaces& spaces, std::size_t
     SignalRecorder recorder(bus.address());
     const auto t_start = Clock::now();
     DaemonProcess daemon(bus, {"--log-level=warn"}, {}, mntns_fd, kLongWait);
+    row.ready_s = seconds(Clock::now() - t_start); // the constructor returns at READY=1
     Caller caller(bus.address());
     while (caller.list_namespaces().size() != k + 1) { // + the host's "default"
         check_interrupted();
@@ -311,13 +314,13 @@ int run(int argc, char** argv)
         std::printf("  warning: RLIMIT_NOFILE is only %zu here (this process may not raise its hard limit)\n",
                     static_cast<std::size_t>(nofile));
     }
-    std::printf("%7s %12s %10s %9s %12s %11s %13s %10s\n", "K", "RSS/ns KiB", "RSS MiB", "threads", "start s",
-                "add 1000 s", "churn MiB", "delete K s");
+    std::printf("%7s %12s %10s %9s %12s %8s %11s %13s %10s\n", "K", "RSS/ns KiB", "RSS MiB", "threads", "start s",
+                "ready s", "add 1000 s", "churn MiB", "delete K s");
     try {
         for (const auto k : ks) {
             const auto r = measure(bus, mntns_fd, spaces, k, rss0);
-            std::printf("%7zu %12.1f %10.1f %9zu %12.2f %11.2f %+13.2f %10.2f\n", r.k, r.rss_per_ns_kib,
-                        static_cast<double>(r.rss_kib) / 1024.0, r.threads, r.start_s, r.add_s, r.churn_mib,
+            std::printf("%7zu %12.1f %10.1f %9zu %12.2f %8.2f %11.2f %+13.2f %10.2f\n", r.k, r.rss_per_ns_kib,
+                        static_cast<double>(r.rss_kib) / 1024.0, r.threads, r.start_s, r.ready_s, r.add_s, r.churn_mib,
                         r.delete_s);
             std::fflush(stdout);
             if (r.threads > kTasksMax) {

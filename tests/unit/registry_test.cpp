@@ -83,3 +83,32 @@ TEST_CASE("the registry shows a namespace it cannot open as failed, samples its 
     CHECK(after.fds_in_use == kFdsReserved);
     CHECK(registry.counters().events_dropped == 0);
 }
+
+TEST_CASE("a namespace removed while its ring waits to be drained is skipped, not published", "[unit][registry]")
+{
+    EventHub hub;
+    test::Journal journal;
+    RegistryOptions options;
+    options.queue_capacity = 16;
+    options.worker.backoff_initial = std::chrono::hours(1);
+    NamespaceRegistry registry(hub, options, [&journal](const ManagerBackend& /*backend*/) {
+        return std::make_unique<test::FakePublisher>(journal);
+    });
+    const NamespaceIdentity gone{"gone", SourceKind::Named, "/nonexistent/netns/gone", 4026532999};
+    registry.apply(ReconcilePlan{{}, {gone}, {}});
+    wait_for_message(registry, hub); // its failure report is listed for the bus thread
+
+    registry.apply(ReconcilePlan{{"gone"}, {}, {}});
+    CHECK_FALSE(registry.drain());
+    CHECK_FALSE(registry.has_pending());
+    CHECK(registry.exported() == 0);
+    CHECK(journal.exported_in_state.empty()); // never shown: it went before its report was read
+    CHECK(journal.removed.empty());           // no object, so no NamespaceRemoved
+
+    // A namespace added afterwards is listed and drained as usual.
+    const NamespaceIdentity other{"other", SourceKind::Named, "/nonexistent/netns/other", 4026532998};
+    registry.apply(ReconcilePlan{{}, {other}, {}});
+    wait_for_message(registry, hub);
+    CHECK_FALSE(registry.drain());
+    CHECK(registry.exported() == 1);
+}
