@@ -114,6 +114,13 @@ NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOption
         throw NetlinkError("nl_socket_alloc", NLE_NOMEM);
     }
     NetlinkSocket socket(raw, options.fail_after_first_dump);
+    // The groups are joined by nl_connect's bind(), not by a later
+    // nl_socket_add_memberships(): each membership change makes the kernel
+    // walk every subscribed rtnetlink socket of the host under a global
+    // lock (netlink_update_listeners), so with 10,000 namespaces two
+    // setsockopt calls per socket were O(N²) work, most of start-up's
+    // worker time. bind() walks once.
+    nl_join_groups(raw, RTMGRP_LINK | RTMGRP_TC);
     {
         NamespaceReturn guard;
         guard.enter(netns_fd);
@@ -126,7 +133,6 @@ NetlinkSocket NetlinkSocket::open_in_namespace(int netns_fd, const NetlinkOption
         }
     } // back home: the socket stays bound to the namespace it was made in
     raise_receive_buffer(socket.fd(), options.receive_buffer_bytes);
-    check(nl_socket_add_memberships(raw, RTNLGRP_LINK, RTNLGRP_TC, 0), "nl_socket_add_memberships");
     nl_socket_disable_auto_ack(raw); // dumps end with NLMSG_DONE; no ACKs wanted
     // No MSG_PEEK: with a dump running and the buffer full, each peek makes
     // the kernel retry the dump, fail with ENOBUFS and fail the following
