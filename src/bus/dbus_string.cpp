@@ -88,4 +88,30 @@ std::string to_dbus_string(std::string_view text)
     return out;
 }
 
+std::string escape_name(std::string_view raw)
+{
+    if (is_dbus_string(raw) && raw.find('\\') == std::string_view::npos) {
+        return std::string(raw);
+    }
+    constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(raw.size() + 8);
+    const auto escape = [&](unsigned char byte) {
+        out.append("\\x");
+        out.push_back(kHex[byte >> 4U]);
+        out.push_back(kHex[byte & 0xFU]);
+    };
+    for (std::size_t at = 0; at < raw.size();) {
+        const std::size_t length = sequence_length(raw, at);
+        if (length == 0 || raw[at] == '\\') {
+            escape(static_cast<unsigned char>(raw[at]));
+            ++at;
+        } else {
+            out.append(raw.substr(at, length));
+            at += length;
+        }
+    }
+    return out;
+}
+
 } // namespace nswatch

@@ -22,6 +22,13 @@ bool is_dbus_string(std::string_view text) noexcept;
 // `text` with every byte that is not part of a valid UTF-8 sequence, and
 // every NUL, replaced by U+FFFD.
 std::string to_dbus_string(std::string_view text);
+// A namespace name made of file-system bytes (a /run/netns file name, a
+// mount point): `raw` itself when it is valid UTF-8 without a backslash;
+// otherwise each byte that is not part of valid UTF-8, and each backslash,
+// written as \xNN. Unlike U+FFFD this keeps names unique (the mapping is
+// one-to-one: every backslash in the result starts an escape), as the
+// contract requires of namespace names.
+std::string escape_name(std::string_view raw);
 // `text` itself when valid, else to_dbus_string(text).
 inline std::string dbus_string(std::string_view text)
 {

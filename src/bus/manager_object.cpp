@@ -12,14 +12,17 @@ namespace nswatch {
 namespace {
 constexpr const char* kErrorNotSupported = "org.freedesktop.DBus.Error.NotSupported";
 
+// The messages quote names and paths: sd-bus refuses an error reply that
+// is not UTF-8 (and sdbus-c++ then throws on the bus thread).
 sdbus::Error to_dbus_error(const ControlError& error)
 {
     switch (error.kind) {
-    case ControlError::Kind::InvalidArgs: return sdbus::Error(dbus::kErrorInvalidArgs, error.message);
-    case ControlError::Kind::NoSuchNamespace: return sdbus::Error(dbus::kErrorNoSuchNamespace, error.message);
+    case ControlError::Kind::InvalidArgs: return sdbus::Error(dbus::kErrorInvalidArgs, dbus_string(error.message));
+    case ControlError::Kind::NoSuchNamespace:
+        return sdbus::Error(dbus::kErrorNoSuchNamespace, dbus_string(error.message));
     case ControlError::Kind::Failed: break;
     }
-    return sdbus::Error(dbus::kErrorFailed, error.message);
+    return sdbus::Error(dbus::kErrorFailed, dbus_string(error.message));
 }
 } // namespace
 
@@ -101,15 +104,6 @@ sdbus::ObjectPath ManagerObject::GetNamespace(const std::string& name)
 {
     if (auto path = backend_.namespace_path(name)) {
         return sdbus::ObjectPath(*path);
-    }
-    // A name that is not UTF-8 is listed with U+FFFD for its bad bytes: the
-    // name as listed finds it too.
-    if (name.find(kReplacementCharacter) != std::string::npos) {
-        for (const auto& ns : backend_.list_namespaces()) {
-            if (dbus_string(ns.name) == name) {
-                return sdbus::ObjectPath(ns.object_path);
-            }
-        }
     }
     throw sdbus::Error(dbus::kErrorNoSuchNamespace, "No monitored network namespace is named '" + name + "'");
 }

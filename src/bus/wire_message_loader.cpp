@@ -23,6 +23,19 @@ constexpr std::string_view kAuthentication{kAuthenticationText, sizeof kAuthenti
 // this thread alone writes and reads, so it progresses every time.
 constexpr int kHandshakeSteps = 16;
 
+// The serial of a little-endian message (bytes 8..11 of its header).
+std::uint64_t serial_of(std::string_view message)
+{
+    if (message.size() < 12) {
+        return 0;
+    }
+    std::uint32_t serial = 0;
+    for (unsigned i = 0; i < 4; ++i) {
+        serial |= static_cast<std::uint32_t>(static_cast<unsigned char>(message[8 + i])) << (8U * i);
+    }
+    return serial;
+}
+
 void check(int result, const char* what)
 {
     if (result < 0) {
@@ -142,6 +155,13 @@ int WireMessageLoader::load_once(std::string_view message, sd_bus_message** load
             return r;
         }
         if (read != nullptr) {
+            // Only ever the message written: never one sd-bus makes up (a
+            // Disconnected signal on its local path would be forwarded).
+            std::uint64_t cookie = 0;
+            if (sd_bus_message_get_cookie(read, &cookie) < 0 || cookie != serial_of(message)) {
+                sd_bus_message_unref(read);
+                return -EBADMSG;
+            }
             *loaded = read;
             return 0;
         }

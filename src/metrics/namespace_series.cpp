@@ -24,8 +24,11 @@ NamespaceSeries::Children& NamespaceSeries::children(const NamespaceStatus& ns)
     if (found != by_name_.end())
         return found->second;
     Children made;
-    // The exposition must be UTF-8, like D-Bus strings (dbus_string.hpp).
-    const std::string label = dbus_string(ns.identity.name);
+    // The exposition must be UTF-8, like D-Bus strings, and one label must
+    // not serve two namespaces (removing one would free the other's
+    // counters): escape_name() is one-to-one (names are already escaped;
+    // this keeps it so for any name).
+    const std::string label = escape_name(ns.identity.name);
     made.published = &published_.Add({{"namespace", label}});
     for (const ResyncReason reason : {ResyncReason::Overrun, ResyncReason::QueueFull, ResyncReason::Restart})
         made.resyncs[static_cast<std::size_t>(reason)] =

@@ -23,10 +23,13 @@ namespace {
 // Coalescing under a burst. An event read while the last release is older
 // than kCoalesce goes out at once (idle: no added latency). Within kCoalesce
 // of a release, events are held and go out together when it ends (or at
-// kMaxHeld): the bus thread then wakes once and sends one Events signal for
-// all of them instead of one per event or two. Each signal costs dbus-daemon
-// (which routes per message) and both of our threads far more than one more
-// event in it does. A burst's events wait at most kCoalesce.
+// kMaxHeld, when a read while the socket is watched — during a dump — ends
+// with that many; a window's unwatched backlog is read whole and released
+// at once, however many): the bus thread then wakes once and sends one
+// Events signal for all of them instead of one per event or two. Each
+// signal costs dbus-daemon (which routes per message) and both of our
+// threads far more than one more event in it does. A burst's events wait at
+// most kCoalesce (rounded up to poll's millisecond).
 constexpr auto kCoalesce = std::chrono::milliseconds(1);
 constexpr std::size_t kMaxHeld = 256;
 
@@ -101,8 +104,8 @@ void NetlinkSession::release()
     for (auto& event : held_) {
         outbox_.event(std::move(event));
     }
-    // Not clear(): the capacity a burst grew (up to kMaxHeld events of
-    // ~200 bytes) would stay with every namespace that ever had one.
+    // Not clear(): the capacity a burst grew (a window's events, ~200 bytes
+    // each) would stay with every namespace that ever had one.
     std::vector<ObjectEvent>().swap(held_);
     last_release_ = std::chrono::steady_clock::now();
 }

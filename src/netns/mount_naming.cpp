@@ -1,5 +1,7 @@
 #include "netns/mount_naming.hpp"
 
+#include "bus/dbus_string.hpp"
+
 namespace nswatch {
 
 namespace {
@@ -35,18 +37,18 @@ NamespaceIdentity identity_for_mount(const NsfsMount& mount, std::string_view ne
     out.path = mount.mount_point;
     out.inode = mount.inode;
     if (const std::string_view name = entry_in(mount.mount_point, netns_dir); !name.empty()) {
-        out.name = name;
+        out.name = escape_name(name);
         out.source = SourceKind::Named;
     } else if (const std::string_view id = entry_in(mount.mount_point, kDockerNetnsDir); !id.empty()) {
         out.source = SourceKind::Docker;
-        out.name = std::string(name_prefix(out.source)) + "/" + std::string(id);
+        out.name = std::string(name_prefix(out.source)) + "/" + escape_name(id);
     } else {
         std::string_view rest = mount.mount_point;
         if (rest.starts_with('/')) {
             rest.remove_prefix(1);
         }
         out.source = SourceKind::Mount;
-        out.name = std::string(name_prefix(out.source)) + "/" + std::string(rest);
+        out.name = std::string(name_prefix(out.source)) + "/" + escape_name(rest);
     }
     return out;
 }

@@ -17,7 +17,9 @@ inline constexpr std::string_view kDockerNetnsDir = "/run/docker/netns";
 //   directly in /run/docker/netns                     -> "docker/<file>", Docker;
 //   anywhere else                                     -> "mount/<point without the leading />", Mount.
 // `path` is the mount point, `inode` the mount's. A trailing "/" on
-// `netns_dir` is ignored.
+// `netns_dir` is ignored. The name part is escape_name()d: a file name
+// that is not UTF-8 (or holds a backslash) gets \xNN escapes, so names
+// stay unique and valid D-Bus strings.
 NamespaceIdentity identity_for_mount(const NsfsMount& mount, std::string_view netns_dir);
 
 // The container a mount point belongs to, when its name says so: the Docker

@@ -139,16 +139,18 @@ TEST_CASE("a process whose command is not UTF-8 cannot stop the daemon: its name
     f.daemon.sh("rm -rf " + dir);
 }
 
-TEST_CASE("a named namespace whose name is not UTF-8 is announced with U+FFFD, and removed", "[integration][sources]")
+TEST_CASE("a named namespace whose file name is not UTF-8 is named with \\xNN escapes, found and removed",
+          "[integration][sources]")
 {
     DaemonFixture f;
     const auto base = unique_name("u");
     const std::string shell_name = base + "\"$(printf '\\377')\"";
     f.daemon.sh("ip netns add " + shell_name);
-    const auto name = base + "\xef\xbf\xbd";
+    const auto name = base + "\\xff"; // names stay unique: not U+FFFD
     const auto path = f.wait_added(name);
     CHECK(f.caller.namespace_property(path, "Name").get<std::string>() == name);
-    CHECK(f.caller.namespace_property(path, "Path").get<std::string>().ends_with(name));
+    CHECK(f.caller.get_namespace(name) == path);
+    CHECK(f.caller.namespace_property(path, "Path").get<std::string>().ends_with(base + "\xef\xbf\xbd"));
     f.daemon.sh("ip netns del " + shell_name);
     f.wait_removed(name);
 }

@@ -218,6 +218,19 @@ TEST_CASE("mount points name their namespaces by where they are", "[unit][mounti
     CHECK(identity("/run/netns/X", "").name == "mount/run/netns/X");
 }
 
+TEST_CASE("file names that are not UTF-8 name namespaces with \\xNN escapes, one name each", "[unit][mountinfo]")
+{
+    auto name = [](std::string point) { return identity_for_mount({std::move(point), 77}, "/run/netns").name; };
+    CHECK(name("/run/netns/gr\xc3\xbcn") == "gr\xc3\xbcn"); // valid UTF-8 stays
+    CHECK(name("/run/netns/a\xff") == "a\\xff");
+    CHECK(name("/run/netns/a\xfe") == "a\\xfe");     // not the same name as the one above
+    CHECK(name("/run/netns/a\\xff") == "a\\x5cxff"); // nor as a literal backslash-x-f-f
+    CHECK(name("/run/netns/a\\b") == "a\\x5cb");
+    CHECK(name("/run/docker/netns/\xc0\x80") == "docker/\\xc0\\x80");      // overlong NUL: two bad bytes
+    CHECK(name("/srv/\xed\xa0\x80/ns") == "mount/srv/\\xed\\xa0\\x80/ns"); // a UTF-16 surrogate
+    CHECK(identity_for_mount({"/run/netns/a\xff", 77}, "/run/netns").path == "/run/netns/a\xff"); // opened as is
+}
+
 TEST_CASE("container ids come from Docker and CNI mount points", "[unit][mountinfo]")
 {
     CHECK(container_from_mount_point("/run/docker/netns/1a2b3c4d5e6f") == "1a2b3c4d5e6f");
