@@ -6,9 +6,9 @@
 // sd-bus refuses a string that is not UTF-8, sdbus-c++ then throws, and a
 // throw while emitting ended nswatchd; dbus-daemon disconnects a peer that
 // sends one. Every such string passes through dbus_string() on its way out;
-// each bad byte becomes U+FFFD. Identity stays with the raw bytes (object
-// paths are sd_bus_path_encode()d from them), so two names that differ only
-// in bad bytes still get two objects.
+// each bad byte becomes U+FFFD. Namespace names must also stay unique, so
+// the names made from file names are escape_name()d where they are made
+// (netns/mount_naming.cpp): bad bytes and backslashes as \xNN.
 // Threading: none (pure functions).
 #include <string>
 #include <string_view>
