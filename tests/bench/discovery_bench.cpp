@@ -28,6 +28,7 @@
 // Run: sudo build/tests/discovery-bench [N]   (default 50)
 #include "bench_interrupt.hpp"
 #include "integration/harness.hpp"
+#include "percentiles.hpp"
 
 #include <fcntl.h>
 #include <linux/cn_proc.h>
@@ -524,20 +525,7 @@ struct Cleanup {
 // ---------------------------------------------------------------------------
 // Results.
 
-struct Stats {
-    double p50, p99, max;
-};
-
-// Nearest-rank percentiles.
-Stats stats(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    auto rank = [&](double p) {
-        const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-        return v[std::clamp<std::size_t>(k, 1, v.size()) - 1];
-    };
-    return {rank(0.50), rank(0.99), v.back()};
-}
+using nswatch::bench::stats;
 
 void row(const char* from, const std::vector<double>& samples, const char* target = "", double limit = 0,
          const std::string& monitor = "")

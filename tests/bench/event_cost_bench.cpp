@@ -15,6 +15,7 @@
 // "--metrics-listen=127.0.0.1:0 --metrics-per-namespace" for the cost of
 // metrics on the hot path (BENCHMARKS.md "Metrics on the hot path").
 #include "integration/harness.hpp"
+#include "percentiles.hpp"
 
 #include <fcntl.h>
 #include <linux/if_link.h>
@@ -347,12 +348,7 @@ private:
     std::jthread reader_;
 };
 
-double percentile(std::vector<double> v, double p)
-{
-    std::sort(v.begin(), v.end());
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-    return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)]; // nearest rank
-}
+using nswatch::bench::percentile;
 
 std::uint64_t last_seq(SignalRecorder& recorder, const std::string& ns)
 {

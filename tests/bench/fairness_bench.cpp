@@ -43,6 +43,7 @@
 // 0 skips a part: `fairness-bench 200 0` runs part 1 only)
 #include "bench_interrupt.hpp"
 #include "integration/harness.hpp"
+#include "percentiles.hpp"
 
 #include "nswatch/dbus_names.hpp"
 
@@ -93,21 +94,8 @@ double ms(Clock::duration d)
     return std::chrono::duration<double, std::milli>(d).count();
 }
 
-// Nearest-rank percentile of an unsorted sample (p in 0..100).
-double percentile(std::vector<double> v, double p)
-{
-    if (v.empty()) {
-        return std::numeric_limits<double>::quiet_NaN();
-    }
-    std::sort(v.begin(), v.end());
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-    return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
-}
-
-double maximum(const std::vector<double>& v)
-{
-    return v.empty() ? std::numeric_limits<double>::quiet_NaN() : *std::max_element(v.begin(), v.end());
-}
+using nswatch::bench::maximum;
+using nswatch::bench::percentile;
 
 // CPU time (user + system) a process has used so far, in seconds.
 double cpu_seconds(pid_t pid)

@@ -9,6 +9,7 @@
 // issue's target for NamespaceAdded is p99 <= 1 ms from the command's exit.
 // Run: sudo build/tests/latency-bench [ROUNDS]
 #include "integration/harness.hpp"
+#include "percentiles.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -31,20 +32,8 @@ double ms(Clock::duration d)
     return std::chrono::duration<double, std::milli>(d).count();
 }
 
-struct Stats {
-    double p50, p99, max;
-};
-
-// Nearest-rank percentiles (discovery_bench.cpp's definition).
-Stats stats(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    auto rank = [&](double p) {
-        const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-        return v[std::clamp<std::size_t>(k, 1, v.size()) - 1];
-    };
-    return {rank(0.50), rank(0.99), v.back()};
-}
+using nswatch::bench::Stats;
+using nswatch::bench::stats;
 
 void report(const char* what, const std::vector<Sample>& samples)
 {
@@ -54,7 +43,7 @@ void report(const char* what, const std::vector<Sample>& samples)
         for (const auto& s : samples) {
             v.push_back(pick(s));
         }
-        return stats(std::move(v));
+        return stats(v);
     };
     const auto start = column([](const Sample& s) { return s.from_start_ms; });
     const auto exit = column([](const Sample& s) { return s.from_exit_ms; });

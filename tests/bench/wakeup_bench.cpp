@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "percentiles.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -36,14 +38,10 @@ std::int64_t now_ns()
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
-void print(const char* what, std::vector<double> ms)
+void print(const char* what, const std::vector<double>& ms)
 {
-    std::sort(ms.begin(), ms.end());
-    const auto rank = [&](double p) {
-        const auto k = static_cast<std::size_t>(std::max(1.0, p * static_cast<double>(ms.size()) + 0.999999));
-        return ms[std::min(k, ms.size()) - 1];
-    };
-    std::printf("  %-52s p50 %6.3f  p99 %6.3f  max %6.3f ms\n", what, rank(0.50), rank(0.99), ms.back());
+    const auto s = nswatch::bench::stats(ms);
+    std::printf("  %-52s p50 %6.3f  p99 %6.3f  max %6.3f ms\n", what, s.p50, s.p99, s.max);
 }
 
 // Receiver: waits in poll() on `fd`, reads the sender's stamp, records
