@@ -1,7 +1,5 @@
 #include "metrics/namespace_series.hpp"
 
-#include "bus/dbus_string.hpp"
-
 #include "bus/enum_strings.hpp"
 
 namespace nswatch {
@@ -24,11 +22,10 @@ NamespaceSeries::Children& NamespaceSeries::children(const NamespaceStatus& ns)
     if (found != by_name_.end())
         return found->second;
     Children made;
-    // The exposition must be UTF-8, like D-Bus strings, and one label must
-    // not serve two namespaces (removing one would free the other's
-    // counters): escape_name() is one-to-one (names are already escaped;
-    // this keeps it so for any name).
-    const std::string label = escape_name(ns.identity.name);
+    // The label is the name itself: names are unique, so one label never
+    // serves two namespaces (removing one would free the other's counters),
+    // and UTF-8 (mount_naming.cpp escapes file names that are not).
+    const std::string& label = ns.identity.name;
     made.published = &published_.Add({{"namespace", label}});
     for (const ResyncReason reason : {ResyncReason::Overrun, ResyncReason::QueueFull, ResyncReason::Restart})
         made.resyncs[static_cast<std::size_t>(reason)] =

@@ -126,6 +126,12 @@ TEST_CASE("per-namespace series only when asked for, gone with their namespace",
     CHECK(sample(text, R"(nswatch_namespace_resyncs_total{namespace="blue",reason="overrun"})") == 1.0);
     CHECK(sample(text, R"(nswatch_namespace_resyncs_total{namespace="docker/1a2b",reason="restart"})") == 1.0);
 
+    // A name escaped from a file name that is not UTF-8 is its label as is
+    // (the exposition writes the backslash as \\).
+    const NamespaceStatus escaped = metrics_namespace("a\\xff");
+    per_namespace.namespace_exported(escaped, std::chrono::milliseconds(1));
+    CHECK(sample(per_namespace.render(), R"(nswatch_namespace_events_published_total{namespace="a\\xff"})") == 0.0);
+
     per_namespace.namespace_removed(metrics_namespace("blue"));
     const std::string after = per_namespace.render();
     CHECK(after.find(R"(namespace="blue")") == std::string::npos);
