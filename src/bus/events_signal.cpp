@@ -1,8 +1,8 @@
 #include "bus/events_signal.hpp"
 
-#include "bus/attribute_list.hpp"
 #include "bus/dbus_string.hpp"
 #include "bus/events_message.hpp"
+#include "bus/message_writer.hpp"
 #include "bus/wire_message_loader.hpp"
 #include "nswatch/dbus_names.hpp"
 
@@ -16,44 +16,6 @@
 namespace nswatch {
 
 namespace {
-
-// sd-bus's append calls return a negative errno; the first failure stops
-// the rest (`result` keeps it).
-struct SdBusAppender {
-    sd_bus_message* m;
-    int& result;
-
-    void step(int r) const
-    {
-        if (result >= 0 && r < 0) {
-            result = r;
-        }
-    }
-    template <typename T>
-    void entry(const char* key, const char* code, char type, const T* value) const
-    {
-        step(sd_bus_message_open_container(m, SD_BUS_TYPE_DICT_ENTRY, "sv"));
-        step(sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, key));
-        step(sd_bus_message_open_container(m, SD_BUS_TYPE_VARIANT, code));
-        step(sd_bus_message_append_basic(m, type, value));
-        step(sd_bus_message_close_container(m));
-        step(sd_bus_message_close_container(m));
-    }
-    void operator()(const char* key, std::string_view value) const
-    {
-        const std::string text = dbus_string(value);
-        entry(key, "s", SD_BUS_TYPE_STRING, text.c_str());
-    }
-    void operator()(const char* key, bool value) const
-    {
-        const int b = value ? 1 : 0; // 'b' is passed as an int
-        entry(key, "b", SD_BUS_TYPE_BOOLEAN, &b);
-    }
-    void operator()(const char* key, std::uint16_t value) const { entry(key, "q", SD_BUS_TYPE_UINT16, &value); }
-    void operator()(const char* key, std::int32_t value) const { entry(key, "i", SD_BUS_TYPE_INT32, &value); }
-    void operator()(const char* key, std::uint32_t value) const { entry(key, "u", SD_BUS_TYPE_UINT32, &value); }
-    void operator()(const char* key, std::uint64_t value) const { entry(key, "t", SD_BUS_TYPE_UINT64, &value); }
-};
 
 struct MessageUnref {
     void operator()(sd_bus_message* m) const noexcept { sd_bus_message_unref(m); }
@@ -96,23 +58,29 @@ MessagePtr write_with_sd_bus(sd_bus* bus, const char* object_path, std::string_v
 
 int append_events_with_sd_bus(sd_bus_message* m, std::string_view name, std::span<const SequencedEvent> events)
 {
-    int result = 0;
-    SdBusAppender put{m, result};
     const std::string text = dbus_string(name);
-    put.step(sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, text.c_str()));
-    put.step(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "(ttsia{sv})"));
+    int r = sd_bus_message_append_basic(m, SD_BUS_TYPE_STRING, text.c_str());
+    if (r >= 0) {
+        r = sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "(ttsia{sv})");
+    }
     for (const auto& event : events) {
+        if (r < 0) {
+            return r;
+        }
         const std::string type = event_type_name(event.event);
         const std::int32_t ifindex = object_ifindex(event.event.object);
-        put.step(sd_bus_message_open_container(m, SD_BUS_TYPE_STRUCT, "ttsia{sv}"));
-        put.step(sd_bus_message_append(m, "ttsi", event.seq, event.event.time_usec, type.c_str(), ifindex));
-        put.step(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "{sv}"));
-        for_each_attribute(event.event.object, put);
-        put.step(sd_bus_message_close_container(m));
-        put.step(sd_bus_message_close_container(m));
+        r = sd_bus_message_open_container(m, SD_BUS_TYPE_STRUCT, "ttsia{sv}");
+        if (r >= 0) {
+            r = sd_bus_message_append(m, "ttsi", event.seq, event.event.time_usec, type.c_str(), ifindex);
+        }
+        if (r >= 0) {
+            r = append_attributes(m, event.event.object);
+        }
+        if (r >= 0) {
+            r = sd_bus_message_close_container(m);
+        }
     }
-    put.step(sd_bus_message_close_container(m));
-    return result;
+    return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
 void emit_events_signal(WireMessageLoader& loader, sd_bus* bus, const char* object_path, std::string_view name,
