@@ -53,6 +53,26 @@ std::size_t sequence_length(std::string_view text, std::size_t at) noexcept
     return length;
 }
 
+// `text` with `bad(out, byte)` in place of each byte that starts no valid
+// sequence (and, with `backslash_too`, of each backslash).
+template <typename Bad>
+std::string rewrite(std::string_view text, bool backslash_too, const Bad& bad)
+{
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t length = sequence_length(text, at);
+        if (length == 0 || (backslash_too && text[at] == '\\')) {
+            bad(out, static_cast<unsigned char>(text[at]));
+            ++at;
+        } else {
+            out.append(text.substr(at, length));
+            at += length;
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 bool is_dbus_string(std::string_view text) noexcept
@@ -73,19 +93,7 @@ bool is_dbus_string(std::string_view text) noexcept
 
 std::string to_dbus_string(std::string_view text)
 {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t at = 0; at < text.size();) {
-        const std::size_t length = sequence_length(text, at);
-        if (length == 0) {
-            out.append(kReplacementCharacter);
-            ++at;
-        } else {
-            out.append(text.substr(at, length));
-            at += length;
-        }
-    }
-    return out;
+    return rewrite(text, false, [](std::string& out, unsigned char /*byte*/) { out.append(kReplacementCharacter); });
 }
 
 std::string escape_name(std::string_view raw)
@@ -93,25 +101,12 @@ std::string escape_name(std::string_view raw)
     if (is_dbus_string(raw) && raw.find('\\') == std::string_view::npos) {
         return std::string(raw);
     }
-    constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out;
-    out.reserve(raw.size() + 8);
-    const auto escape = [&](unsigned char byte) {
+    return rewrite(raw, true, [](std::string& out, unsigned char byte) {
+        constexpr std::string_view kHex = "0123456789abcdef";
         out.append("\\x");
         out.push_back(kHex[byte >> 4U]);
         out.push_back(kHex[byte & 0xFU]);
-    };
-    for (std::size_t at = 0; at < raw.size();) {
-        const std::size_t length = sequence_length(raw, at);
-        if (length == 0 || raw[at] == '\\') {
-            escape(static_cast<unsigned char>(raw[at]));
-            ++at;
-        } else {
-            out.append(raw.substr(at, length));
-            at += length;
-        }
-    }
-    return out;
+    });
 }
 
 } // namespace nswatch

@@ -61,11 +61,9 @@ std::string ManagerObject::Health()
 
 std::vector<std::string> ManagerObject::HealthReasons()
 {
-    auto reasons = health().reasons; // they quote namespace names
+    auto reasons = health().reasons; // they quote names and errors
     for (auto& reason : reasons) {
-        if (!is_dbus_string(reason)) {
-            reason = to_dbus_string(reason);
-        }
+        reason = dbus_string(reason);
     }
     return reasons;
 }

@@ -37,11 +37,7 @@ int to_sd_bus_error(sd_bus_error* error) noexcept
 // whole property (and with it InterfacesAdded).
 int append(sd_bus_message* reply, const std::string& value)
 {
-    if (is_dbus_string(value)) {
-        return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, value.c_str());
-    }
-    const std::string valid = to_dbus_string(value);
-    return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, valid.c_str());
+    return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, dbus_string(value).c_str());
 }
 int append(sd_bus_message* reply, std::uint64_t value)
 {

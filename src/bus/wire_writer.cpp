@@ -60,9 +60,7 @@ void WireWriter::end_array(const Array& array)
 
 void WireWriter::patch_u32(std::size_t at, std::uint32_t value)
 {
-    for (unsigned i = 0; i < 4; ++i) {
-        out_[at + i] = static_cast<char>(static_cast<std::uint8_t>(value >> (8U * i)));
-    }
+    put_u32(out_.data() + at, value);
 }
 
 } // namespace nswatch
