@@ -77,8 +77,7 @@ void header_field(WireWriter& out, std::uint8_t code, std::string_view type, con
     write();
 }
 
-} // namespace
-
+// The body: the name, then the array of events.
 void write_events_body(WireWriter& out, std::string_view name, std::span<const SequencedEvent> events)
 {
     out.string(name);
@@ -88,6 +87,8 @@ void write_events_body(WireWriter& out, std::string_view name, std::span<const S
     }
     out.end_array(array);
 }
+
+} // namespace
 
 std::string events_signal_message(std::string_view object_path, std::string_view name,
                                   std::span<const SequencedEvent> events, std::uint32_t serial)

@@ -14,12 +14,7 @@
 
 namespace nswatch {
 
-class WireWriter;
-
 inline constexpr std::string_view kEventsBodySignature = "sa(ttsia{sv})";
-
-// The body only: name, then the array of events.
-void write_events_body(WireWriter& out, std::string_view name, std::span<const SequencedEvent> events);
 
 // The whole signal message. `serial` must not be 0. Flags: no reply
 // expected (as sd-bus sets on every message sent without asking for one).
